@@ -1,0 +1,81 @@
+"""``python -m bench.staff``: the review team of a benchmark database, printed as JSON.
+
+Run in the server's environment (``DATABASE_URL`` / ``APPROVALS_DATA_DIR``) after
+``approvals setup --demo``. The demo users hold the window, the decision and the
+medical-administration desks; a bundle filed with ``uses_narcotics`` also needs a reviewer
+and an inspector of radiation health and of pharmacy administration. Those are created
+here as ``tests/factories.py::staff_account`` creates them (``insert_account`` with the
+demo password, argon2-hashed once), idempotently. Prints one JSON object,
+``{"<desk>": {"username": …, "id": …}}``, for every desk of the review journey.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+REVIEW_DEPARTMENTS = ("medical_administration", "radiation_health", "pharmacy_administration")
+DEMO_DESKS = {
+    "applicant": "applicant",
+    "window": "window",
+    "decider": "decider",
+    "reviewer:medical_administration": "reviewer",
+    "inspector:medical_administration": "inspector",
+}
+NEW_DESKS = {
+    f"{role}:{dept}": (f"bench_{role}_{dept}", role, dept)
+    for dept in REVIEW_DEPARTMENTS[1:]
+    for role in ("reviewer", "inspector")
+}
+
+
+async def _team() -> dict[str, dict[str, str]]:
+    from approvals.clock import SystemClock
+    from approvals.domain.people import Role
+    from approvals.persistence.transactions import transaction
+    from approvals.repository import accounts
+    from approvals.seed import DEMO_PASSWORD
+    from approvals.services.auth import hash_password
+
+    team: dict[str, dict[str, str]] = {}
+    for desk, username in DEMO_DESKS.items():
+        found = await accounts.account_by_username(username)
+        if found is None:
+            raise SystemExit(f"demo user {username!r} missing: run `approvals setup --demo`")
+        team[desk] = {"username": username, "id": str(found.id)}
+    hashed = ""
+    for desk, (username, role, dept) in NEW_DESKS.items():
+        found = await accounts.account_by_username(username)
+        if found is None:
+            hashed = hashed or hash_password(DEMO_PASSWORD)
+            async with transaction():
+                account_id = await accounts.insert_account(
+                    username=username,
+                    display_name=f"压测{role}（{dept}）",
+                    password_hash=hashed,
+                    roles=frozenset({Role(role)}),
+                    department=dept,
+                    org_name="",
+                    org_credit_code="",
+                    phone="",
+                    at=SystemClock().now(),
+                )
+        else:
+            account_id = found.id
+        team[desk] = {"username": username, "id": str(account_id)}
+    return team
+
+
+async def _main() -> dict[str, dict[str, str]]:
+    from approvals.persistence.engine import current_engine, start_engine, stop_engine
+
+    engine = current_engine()
+    await start_engine(engine, 2)
+    try:
+        return await _team()
+    finally:
+        await stop_engine(engine)
+
+
+if __name__ == "__main__":
+    print("BENCH_TEAM " + json.dumps(asyncio.run(_main())))
