@@ -72,6 +72,35 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "medical_administration",
     ),
     DemoUser("inspector", "勘验人员 张伟", frozenset({Role.INSPECTOR}), "medical_administration"),
+    # The other departments of the 开办医疗机构 bundle (X-ray → radiation health,
+    # narcotics → pharmacy administration) and the head a late opinion escalates to.
+    DemoUser(
+        "reviewer_rad", "审查人员 孙丽（放射卫生）", frozenset({Role.REVIEWER}), "radiation_health"
+    ),
+    DemoUser(
+        "inspector_rad",
+        "勘验人员 周杰（放射卫生）",
+        frozenset({Role.INSPECTOR}),
+        "radiation_health",
+    ),
+    DemoUser(
+        "reviewer_pharm",
+        "审查人员 吴静（药政管理）",
+        frozenset({Role.REVIEWER}),
+        "pharmacy_administration",
+    ),
+    DemoUser(
+        "inspector_pharm",
+        "勘验人员 郑浩（药政管理）",
+        frozenset({Role.INSPECTOR}),
+        "pharmacy_administration",
+    ),
+    DemoUser(
+        "head_medical",
+        "科室负责人 钱进（医政医管）",
+        frozenset({Role.DEPARTMENT_HEAD}),
+        "medical_administration",
+    ),
     DemoUser("decider", "审批负责人 陈敏", frozenset({Role.DECISION_MAKER}), "health_approval"),
     DemoUser(
         "supervisor", "监管人员 刘洋（卫生监督）", frozenset({Role.SUPERVISOR}), "health_inspection"

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from servers import running_server
 
 ENGINE = os.environ.get("APPROVALS_TEST_DB", "sqlite")

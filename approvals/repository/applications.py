@@ -270,7 +270,9 @@ async def queue(
         where.append("next_due < :due_before")
         params["due_before"] = due_before
     if after is not None:
-        where.append("(next_due > :after_due OR (next_due = :after_due AND id > :after_id))")
+        # A row-value comparison both engines turn into an index range: page 500 starts
+        # where page 499 ended instead of filtering its way there.
+        where.append("(next_due, id) > (:after_due, :after_id)")
         params.update(after_due=after[0], after_id=after[1])
     rows = await fetch(
         f"SELECT * FROM application WHERE {' AND '.join(where)}"

@@ -123,7 +123,7 @@ async def pending_for_department(
     where = "department = :dept AND status = 'pending'"
     params: dict[str, Any] = {"dept": department, "limit": limit}
     if after is not None:
-        where += " AND (due_on > :due OR (due_on = :due AND id > :id))"
+        where += " AND (due_on, id) > (:due, :id)"
         params.update(due=after[0], id=after[1])
     rows = await fetch(
         f"SELECT * FROM review_task WHERE {where} ORDER BY due_on, id LIMIT :limit",

@@ -12,6 +12,9 @@ VERSION = "1.38.0"
 DESCRIPTION = "queue_indexes"
 
 STATEMENTS = (
+    # An administrator's whole queue; a department's queue, all of it or what is overdue.
+    "CREATE INDEX application_queue_due ON application (next_due, id)",
+    "CREATE INDEX application_queue_department_due ON application (department, next_due, id)",
     "CREATE INDEX application_queue_status ON application (status, next_due, id)",
     "CREATE INDEX application_queue_assignee ON application (assignee, next_due, id)",
     "CREATE INDEX application_queue_department ON application (department, status, next_due, id)",

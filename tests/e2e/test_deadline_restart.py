@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from approvals.clock import SystemClock, local_date
-from servers import running_server
 from factories import applicant_account, file_bundle, login
+from servers import running_server
 
 SWEEP_OFTEN = {"APPROVALS_HOUSEKEEPING_SECONDS": "0.5"}
 

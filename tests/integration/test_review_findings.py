@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from approvals.config import settings
+from approvals.repository.codec import as_utc_any
 from approvals.services.audit_check import seal_pending, verify_audit_log
 from approvals.tables import AuditEntry, OutboxEvent
 from factories import (
@@ -135,7 +136,10 @@ async def test_an_old_entry_left_unsealed_is_reported_and_each_seal_is_published
 ) -> None:
     headers = await new_applicant(client)
     await client.post("/api/applications", json=await hygiene_application(client), headers=headers)
-    in_two_hours = datetime.now(UTC) + timedelta(hours=2)
+    # Two hours after the newest entry: tests of deadlines write entries on a moved clock.
+    newest = await AuditEntry.select(AuditEntry.at).order_by(AuditEntry.at, ascending=False).first()
+    assert newest is not None
+    in_two_hours = max(datetime.now(UTC), as_utc_any(newest["at"])) + timedelta(hours=2)
 
     report = await verify_audit_log(settings().secret, now=in_two_hours)
     assert any(f.kind == "unsealed" for f in report.faults)
