@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("bench.issuance", "bench.verification", "bench.tokens", "bench.render", "bench.review")
+MODULES = (
+    "bench.issuance",
+    "bench.verification",
+    "bench.tokens",
+    "bench.render",
+    "bench.review",
+    "bench.queue",
+)
 
 
 def load_all() -> None:

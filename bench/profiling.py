@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 ENV_VAR = "BENCH_PROFILE"
 
@@ -66,7 +67,7 @@ def maybe_profile(
         return
     out_dir = run_dir / "profiles"
     out_dir.mkdir(parents=True, exist_ok=True)
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
     stop = threading.Event()
 
     def start() -> None:
@@ -76,8 +77,8 @@ def maybe_profile(
             argv = [exe, "record", "--pid", str(pid), "--duration", str(max(1, round(duration)))]
             argv += ["--rate", "200", "--format", "speedscope", "--nonblocking"]
             argv += ["--output", str(out_dir / f"{tag}-{pid}.speedscope.json")]
-            log = (out_dir / f"{tag}-{pid}.log").open("wb")
-            procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+            log = (out_dir / f"{tag}-{pid}.log").open("wb")  # closed below
+            procs.append((subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT), log))
 
     timer = threading.Thread(target=start, daemon=True)
     timer.start()
@@ -86,10 +87,12 @@ def maybe_profile(
     finally:
         stop.set()
         timer.join()
-        for proc in procs:
+        for proc, log in procs:
             try:
                 proc.wait(timeout=duration + 30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+            log.close()
         if procs:
             print(f"{ENV_VAR}: profiles of {tag} in {out_dir}", file=sys.stderr)

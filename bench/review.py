@@ -12,6 +12,9 @@ still under way are run to their end.
 Afterwards every case is checked in the database: each case the client saw approved is
 approved with exactly one certificate, there is no other bundle case (none was left
 half-way), and ``approvals audit verify`` checks every hash chain.
+
+``BENCH_PROFILE=1`` records a py-spy profile of the server over the measured window
+(``bench/profiling.py``; the numbers of such a run are not the benchmark's).
 """
 
 from __future__ import annotations
@@ -126,8 +129,10 @@ def _checks(db: Database, env: dict[str, str], run: casework.Run, verify_audit: 
     bad = [i for i in approved if found.get(i) != ("approved", 1)]
     if bad:
         sample = bad[0]
-        wrong.append(f"{len(bad):,} counted cases not approved with one certificate "
-                     f"(e.g. {sample}: {found.get(sample)})")
+        wrong.append(
+            f"{len(bad):,} counted cases not approved with one certificate "
+            f"(e.g. {sample}: {found.get(sample)})"
+        )
     others = set(found) - approved
     if others:
         wrong.append(f"{len(others):,} bundle cases the client did not see approved")
@@ -150,8 +155,9 @@ def measure(plan: Plan, engine: str, workers: int) -> list[Row]:
     opts = plan.opts
     tag = f"review-{engine}-{workers}w"
     busy = procs.cpu_busy()
-    with fresh_database(engine, plan.run_dir, plan.secret, opts.postgres_admin_url,
-                        opts.keep) as db:
+    with fresh_database(
+        engine, plan.run_dir, plan.secret, opts.postgres_admin_url, opts.keep
+    ) as db:
         env = _env(plan, db, workers)
         desks = hire_team(env)
         with (
@@ -159,9 +165,7 @@ def measure(plan: Plan, engine: str, workers: int) -> list[Row]:
             procs.foreign_cpu(engine == "postgres") as other,
         ):
             team = casework.Team.log_in(plan.base_url, desks)
-            with profiling.maybe_profile(
-                plan.run_dir, tag, opts.warmup, opts.duration, server_pid
-            ):
+            with profiling.maybe_profile(plan.run_dir, tag, opts.warmup, opts.duration, server_pid):
                 run = casework.drive(
                     "127.0.0.1",
                     plan.port,
@@ -180,21 +184,33 @@ def measure(plan: Plan, engine: str, workers: int) -> list[Row]:
     step_p50 = casework.percentile(all_steps, 0.5)
     step_p99 = casework.percentile(all_steps, 0.99)
     notes.append(
-        "per step p50/p99 ms: " + ", ".join(casework.step_summary(tally))
+        "per step p50/p99 ms: "
+        + ", ".join(casework.step_summary(tally))
         + f"; {len(run.case_ids):,} cases approved in all ({run.started:,} begun, warm-up "
         f"and drain included); client {run.client_cpu_s / run.wall_s:.0%} of a core"
     )
     if other[0] > 0.05:
-        notes.append(f"processes outside this benchmark used {other[0]:.0%} of the CPUs: "
-                     "numbers may be low")
+        notes.append(
+            f"processes outside this benchmark used {other[0]:.0%} of the CPUs: numbers may be low"
+        )
     if busy > 0.1:
         notes.append(f"the machine was {busy:.0%} busy just before this row: numbers may be low")
     label = db.label
     errors = tally.errors + run.failed
-    cases = Row(label, CASES, workers, run.cases_per_s, _ms(case_p50), _ms(case_p99), errors,
-                ratio=run.cases_per_s / GOAL_CASES_PER_S, notes=notes)
-    steps = Row(label, STEPS, workers, run.requests_per_s, _ms(step_p50), _ms(step_p99),
-                tally.errors)
+    cases = Row(
+        label,
+        CASES,
+        workers,
+        run.cases_per_s,
+        _ms(case_p50),
+        _ms(case_p99),
+        errors,
+        ratio=run.cases_per_s / GOAL_CASES_PER_S,
+        notes=notes,
+    )
+    steps = Row(
+        label, STEPS, workers, run.requests_per_s, _ms(step_p50), _ms(step_p99), tally.errors
+    )
     return [cases, steps]
 
 

@@ -1,12 +1,14 @@
 """``python -m bench.staff``: the review team of a benchmark database, printed as JSON.
 
 Run in the server's environment (``DATABASE_URL`` / ``APPROVALS_DATA_DIR``) after
-``approvals setup --demo``. The demo users hold the window, the decision and the
-medical-administration desks; a bundle filed with ``uses_narcotics`` also needs a reviewer
-and an inspector of radiation health and of pharmacy administration. Those are created
-here as ``tests/factories.py::staff_account`` creates them (``insert_account`` with the
-demo password, argon2-hashed once), idempotently. Prints one JSON object,
-``{"<desk>": {"username": …, "id": …}}``, for every desk of the review journey.
+``approvals setup --demo``. A bundle filed with ``uses_narcotics`` needs a reviewer and an
+inspector of medical administration, radiation health and pharmacy administration beside
+the window and the decision maker. The demo users hold every desk (``reviewer_rad``,
+``inspector_pharm`` … since the seed has them); a desk whose demo user is missing (an
+older seed) gets an account created here as ``tests/factories.py::staff_account``
+creates one (``insert_account`` with the demo password, argon2-hashed once),
+idempotently. Prints one JSON object, ``{"<desk>": {"username": …, "id": …}}``, for every
+desk of the review journey.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ DEMO_DESKS = {
     "reviewer:medical_administration": "reviewer",
     "inspector:medical_administration": "inspector",
 }
-NEW_DESKS = {
-    f"{role}:{dept}": (f"bench_{role}_{dept}", role, dept)
-    for dept in REVIEW_DEPARTMENTS[1:]
+# Desks whose demo user came later: the demo username, else one made here.
+LATER_DESKS = {
+    f"{role}:{dept}": (demo, f"bench_{role}_{dept}", role, dept)
+    for dept, suffix in (("radiation_health", "rad"), ("pharmacy_administration", "pharm"))
     for role in ("reviewer", "inspector")
+    for demo in (f"{role}_{suffix}",)
 }
 
 
@@ -44,7 +48,11 @@ async def _team() -> dict[str, dict[str, str]]:
             raise SystemExit(f"demo user {username!r} missing: run `approvals setup --demo`")
         team[desk] = {"username": username, "id": str(found.id)}
     hashed = ""
-    for desk, (username, role, dept) in NEW_DESKS.items():
+    for desk, (demo, username, role, dept) in LATER_DESKS.items():
+        found = await accounts.account_by_username(demo)
+        if found is not None and found.department == dept:
+            team[desk] = {"username": demo, "id": str(found.id)}
+            continue
         found = await accounts.account_by_username(username)
         if found is None:
             hashed = hashed or hash_password(DEMO_PASSWORD)
