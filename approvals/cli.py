@@ -2,7 +2,8 @@
 
 approvals migrate            apply database migrations
 approvals setup [--demo]     migrate, load reference data and the catalogue (and demo users)
-approvals serve              run the HTTP service (granian)
+approvals serve              run the HTTP service (granian); it also pushes events
+approvals worker             push events to supervision systems (run several for scale)
 approvals audit verify       check the audit log's hash chains and seals
 approvals audit seal         seal the audit entries written since the last seal
 approvals calendar show|load the working-day calendar (load a newly published year)
@@ -115,6 +116,26 @@ def _demo_lines(base_url: str, password: str, users: Any) -> list[str]:
     ]
 
 
+async def worker() -> int:
+    """Deliver pushed events until SIGTERM or SIGINT; the round under way finishes first."""
+    import logging
+    import signal
+
+    from approvals.clock import SystemClock
+    from approvals.config import settings
+    from approvals.services.context import build_services
+    from approvals.services.delivery import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"approvals worker {os.getpid()}: pushing events", flush=True)
+    await run_worker(build_services(settings(), SystemClock()), stop)
+    return 0
+
+
 async def audit_verify() -> int:
     from approvals.config import settings
     from approvals.services.audit_check import verify_audit_log
@@ -148,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument(
         "--demo", action="store_true", help="print the demo accounts (after `setup --demo`)"
     )
+    sub.add_parser("worker", help="push events to supervision systems")
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="report the first altered, inserted or removed entry")
@@ -161,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": lambda: _run(migrate),
         "setup": lambda: _run(lambda: setup(args.demo)),
         "serve": lambda: serve(args.demo),
+        "worker": lambda: _run(worker),
     }
     if args.command == "audit":
         return _run(audit_verify if args.audit_command == "verify" else audit_seal)

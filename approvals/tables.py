@@ -290,6 +290,10 @@ class OutboxEvent(Table):
     partition_key = Varchar(length=64, help_text="events with one key are delivered in order")
     time = Timestamptz()
     data = JSONB()
+    permit_code = Varchar(length=64, default="", help_text="the case's permit type; '' if none")
+    fanned_out = Boolean(default=False, help_text="deliveries made for every subscription")
+    # On PostgreSQL a raw column ``tx`` (the writing transaction's id, migration
+    # ``event_feed``) orders the pull feed so that no committed event is ever skipped.
 
 
 class CalendarDay(Table):
@@ -371,6 +375,58 @@ class CreditRecord(Table):
     source = Varchar(length=100, default="")
 
 
+class Subscription(Table):
+    """A supervision department's endpoint: what it wants pushed, and how it is signed."""
+
+    id = UUID(primary_key=True)
+    department = ForeignKey(Department, null=False, on_delete=OnDelete.restrict)
+    name = Varchar(length=100)
+    url = Varchar(length=500)
+    event_types = JSONB(help_text="exact CloudEvents types or 'prefix.*' patterns")
+    # The secrets in force, encrypted under the master secret: during a rotation the old
+    # one signs beside the new one until it expires.
+    secrets = Bytea()
+    rate_limit_per_s = Integer(default=50)
+    status = Varchar(length=10, default="active", help_text="active | disabled")
+    disabled_reason = Varchar(length=300, default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    row_version = Integer(default=1)
+
+
+class Delivery(Table):
+    """One event for one subscription: pending until a 2xx, or dead after the schedule."""
+
+    id = BigSerial(primary_key=True)
+    subscription = ForeignKey(Subscription, null=False, on_delete=OnDelete.restrict)
+    event = BigInt(help_text="outbox_event.id")
+    event_id = UUID(help_text="the CloudEvents id and webhook-id")
+    partition_key = Varchar(length=64)
+    status = Varchar(length=10, default="pending", help_text="pending | delivered | dead")
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    lease_until = Timestamptz(null=True, default=None)
+    leased_by = Varchar(length=64, default="")
+    last_status = Integer(null=True, default=None)
+    last_error = Varchar(length=500, default="")
+    created_at = Timestamptz()
+    delivered_at = Timestamptz(null=True, default=None)
+    dead_at = Timestamptz(null=True, default=None)
+
+
+class DeliveryAttempt(Table):
+    """The attempts log: every request made for a delivery and what came of it."""
+
+    id = BigSerial(primary_key=True)
+    delivery = BigInt()
+    attempt = Integer()
+    at = Timestamptz()
+    worker = Varchar(length=64)
+    status_code = Integer(null=True, default=None)
+    error = Varchar(length=500, default="")
+    duration_ms = Integer()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Department,
     Issuer,
@@ -396,4 +452,10 @@ ALL_TABLES: tuple[type[Table], ...] = (
     ClockPause,
     ReviewTask,
     Inspection,
+    Subscription,
+    Delivery,
+    DeliveryAttempt,
 )
+
+# Columns made by raw SQL in a migration, that no table class declares (see there).
+RAW_COLUMNS: dict[str, frozenset[str]] = {"outbox_event": frozenset({"tx"})}

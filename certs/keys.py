@@ -112,37 +112,48 @@ def public_jwk(
     }
 
 
-def encrypt_private_key(key: PrivateKey, secret: bytes, *, aad: bytes) -> bytes:
-    """Encrypt a private key for storage; ``aad`` binds the blob to its context (e.g. its kid)."""
+def encrypt_blob(plaintext: bytes, secret: bytes, *, aad: bytes) -> bytes:
+    """AES-256-GCM under a key derived from the master secret and a fresh salt; ``aad``
+    binds the blob to its context (a key's kid, a subscription's id)."""
     if len(secret) < _MIN_SECRET_LEN:
         raise ValueError(f"the secret must be at least {_MIN_SECRET_LEN} random bytes")
     salt = os.urandom(_SALT_LEN)
     nonce = os.urandom(_NONCE_LEN)
-    plaintext = key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
     ciphertext = AESGCM(_derive(secret, salt)).encrypt(nonce, plaintext, aad)
     return _BLOB_MAGIC + salt + nonce + ciphertext
 
 
-def decrypt_private_key(blob: bytes, secret: bytes, *, aad: bytes) -> PrivateKey:
-    """Open a blob made by :func:`encrypt_private_key`; any failure is a KeyDecryptionError.
+def decrypt_blob(blob: bytes, secret: bytes, *, aad: bytes, what: str = "data") -> bytes:
+    """Open a blob made by :func:`encrypt_blob`; any failure is a KeyDecryptionError.
 
     Messages never include key material or the blob, since they end up in logs.
     """
     header_len = len(_BLOB_MAGIC) + _SALT_LEN + _NONCE_LEN
     if not blob.startswith(_BLOB_MAGIC) or len(blob) < header_len + _TAG_LEN:
-        raise KeyDecryptionError("not an encrypted signing key (bad prefix or length)")
+        raise KeyDecryptionError(f"not encrypted {what} (bad prefix or length)")
     salt = blob[len(_BLOB_MAGIC) : len(_BLOB_MAGIC) + _SALT_LEN]
     nonce = blob[len(_BLOB_MAGIC) + _SALT_LEN : header_len]
     try:
-        plaintext = AESGCM(_derive(secret, salt)).decrypt(nonce, blob[header_len:], aad)
+        return AESGCM(_derive(secret, salt)).decrypt(nonce, blob[header_len:], aad)
     except InvalidTag:
         raise KeyDecryptionError(
-            "the signing key could not be decrypted: wrong secret, wrong context or damaged data"
+            f"the {what} could not be decrypted: wrong secret, wrong context or damaged data"
         ) from None
+
+
+def encrypt_private_key(key: PrivateKey, secret: bytes, *, aad: bytes) -> bytes:
+    """Encrypt a private key for storage; ``aad`` binds the blob to its context (e.g. its kid)."""
+    plaintext = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return encrypt_blob(plaintext, secret, aad=aad)
+
+
+def decrypt_private_key(blob: bytes, secret: bytes, *, aad: bytes) -> PrivateKey:
+    """Open a blob made by :func:`encrypt_private_key`; any failure is a KeyDecryptionError."""
+    plaintext = decrypt_blob(blob, secret, aad=aad, what="signing key")
     try:
         key = serialization.load_der_private_key(plaintext, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm):

@@ -43,6 +43,9 @@ os.environ.pop("DATABASE_URL", None)
 # Background rounds only at start-up: a test that needs a sweep runs it, or starts a server
 # that does (tests/e2e/test_deadline_restart.py).
 os.environ["APPROVALS_HOUSEKEEPING_SECONDS"] = "3600"
+# The in-process app pushes nothing: push tests start `approvals worker` and `serve`
+# processes of their own, with the schedule and targets they need.
+os.environ["APPROVALS_PUSH"] = "off"
 
 
 async def _pg_admin(sql: str) -> None:

@@ -66,3 +66,59 @@ def running_server(data_dir: Path, **extra_env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+class Worker:
+    """An ``approvals worker`` process (tests kill it with SIGKILL at chosen moments)."""
+
+    def __init__(self, data_dir: Path, name: str, env: dict[str, str]) -> None:
+        self.log_path = data_dir / f"worker-{name}-{time.monotonic_ns()}.log"
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "approvals.cli", "worker"],
+            env={**os.environ, "APPROVALS_PUSH_ALLOW_PRIVATE": "1", **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while b"pushing events" not in self.log_path.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self._log.flush()
+                raise RuntimeError(self.log_path.read_text()[-3000:])
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, leases left behind, a request perhaps half sent."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+    def log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+
+@contextlib.contextmanager
+def running_workers(data_dir: Path, count: int = 1, **extra_env: str) -> Iterator[list[Worker]]:
+    """``count`` push workers on this run's database, stopped with SIGTERM at the end."""
+    workers: list[Worker] = []
+    try:
+        for i in range(count):
+            workers.append(Worker(data_dir, str(i), extra_env))
+        yield workers
+    except BaseException:
+        for worker in workers:  # shown by pytest beside the failure
+            print(f"--- {worker.log_path.name} ---\n{worker.log_tail()}", file=sys.stderr)
+        raise
+    finally:
+        for worker in workers:
+            worker.stop()

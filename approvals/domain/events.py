@@ -22,6 +22,7 @@ PUSHED: Final[frozenset[str]] = frozenset(
         "certificate.issued",
         "certificate.changed",
         "certificate.suspended",
+        "certificate.restored",
         "certificate.revoked",
         "certificate.cancelled",
     }

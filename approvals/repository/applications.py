@@ -252,15 +252,20 @@ async def submitted_due_before(today: date) -> list[tuple[uuid.UUID, date]]:
 
 
 async def queue(
-    *, department: str | None, status: str | None, assignee: str | None, unassigned: bool,
-    due_before: date | None, after: tuple[date, uuid.UUID] | None, limit: int,
+    *,
+    department: str | None,
+    status: str | None,
+    assignee: str | None,
+    unassigned: bool,
+    due_before: date | None,
+    after: tuple[date, uuid.UUID] | None,
+    limit: int,
 ) -> list[Application]:
     """Open cases, most urgent first: keyset pagination on (next_due, id), which the queue
     indexes end in, so a page costs the same with a thousand cases or a million."""
     where = ["next_due IS NOT NULL"]
     params: dict[str, Any] = {"limit": limit}
-    for column, value in (("department", department), ("status", status),
-                          ("assignee", assignee)):
+    for column, value in (("department", department), ("status", status), ("assignee", assignee)):
         if value is not None:
             where.append(f"{column} = :{column}")
             params[column] = value
@@ -275,8 +280,7 @@ async def queue(
         where.append("(next_due, id) > (:after_due, :after_id)")
         params.update(after_due=after[0], after_id=after[1])
     rows = await fetch(
-        f"SELECT * FROM application WHERE {' AND '.join(where)}"
-        " ORDER BY next_due, id LIMIT :limit",
+        f"SELECT * FROM application WHERE {' AND '.join(where)} ORDER BY next_due, id LIMIT :limit",
         **params,
     )
     return [_application(row) for row in rows]

@@ -21,6 +21,7 @@ class OutgoingEvent:
     partition_key: str
     time: datetime
     data: dict[str, Any]
+    permit_code: str = ""  # the case's permit type: which departments the event concerns
 
 
 def stage_events(batch: WriteBatch, events: Sequence[OutgoingEvent]) -> None:
@@ -34,5 +35,6 @@ def stage_events(batch: WriteBatch, events: Sequence[OutgoingEvent]) -> None:
                 "partition_key": e.partition_key,
                 "time": e.time,
                 "data": to_json(e.data),
+                "permit_code": e.permit_code,
             },
         )

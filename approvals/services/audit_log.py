@@ -46,7 +46,12 @@ def records_for(
 
 
 def outgoing(
-    event: DomainEvent, *, subject: str, partition_key: str, data: dict[str, Any]
+    event: DomainEvent,
+    *,
+    subject: str,
+    partition_key: str,
+    data: dict[str, Any],
+    permit_code: str = "",
 ) -> OutgoingEvent:
     return OutgoingEvent(
         event_id=uuid7(event.at),
@@ -55,6 +60,7 @@ def outgoing(
         partition_key=partition_key,
         time=event.at,
         data=data,
+        permit_code=permit_code,
     )
 
 

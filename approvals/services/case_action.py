@@ -109,6 +109,7 @@ async def _write(ctx: Services, case: Case, head: ChainHead, version: int) -> No
                 e,
                 subject=f"applications/{app.id}",
                 partition_key=str(app.id),
+                permit_code=app.permit_code,
                 data=_payload(app, e.name, e.reason, e.data),
             )
             for e in app.events

@@ -315,6 +315,7 @@ async def _record(
                 event,
                 subject=f"certificates/{cert.id}",
                 partition_key=str(cert.application_id),
+                permit_code=cert.permit_code,
                 data={
                     "certificate_id": str(cert.id),
                     "identifier": cert.identifier,

@@ -183,6 +183,7 @@ async def _write(
                 if event is issued
                 else f"applications/{application.id}",
                 partition_key=str(application.id),
+                permit_code=application.permit_code,
                 data=_payload(event, published, application, certificate),
             )
             for event in events

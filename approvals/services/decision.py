@@ -136,6 +136,7 @@ async def _approve(ctx: Services, case: Case, reasons: str) -> None:
                 issued,
                 subject=f"certificates/{certificate.id}",
                 partition_key=str(app.id),
+                permit_code=app.permit_code,
                 data={
                     "certificate_id": str(certificate.id),
                     "identifier": certificate.identifier,

@@ -155,8 +155,15 @@ async def record_results(
             )
         department = principal.department or ""
         rectifying = case.app.status is Status.RECTIFICATION
-        _apply(inspection, department, results, principal, case,
-               rectifying=rectifying, on_failure=on_failure)
+        _apply(
+            inspection,
+            department,
+            results,
+            principal,
+            case,
+            rectifying=rectifying,
+            on_failure=on_failure,
+        )
         await _conclude_when_signed(ctx, case, inspection)
         if not await repo.save(inspection, expected_version):
             raise conflict(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from approvals.repository.accounts import purge_expired_sessions
 from approvals.services.audit_check import seal_pending
 from approvals.services.context import Services, build_services
 from approvals.services.deadlines import run_deadline_sweeps
+from approvals.services.delivery import Dispatcher
 from approvals.web.controllers.applications import ApplicationController
 from approvals.web.controllers.auth import AuthController
 from approvals.web.controllers.calendar import CalendarController
@@ -32,6 +35,7 @@ from approvals.web.controllers.catalogue import CatalogueController
 from approvals.web.controllers.certificates import CertificateController
 from approvals.web.controllers.materials import MaterialController
 from approvals.web.controllers.notifications import NotificationController
+from approvals.web.controllers.push import PushController
 from approvals.web.controllers.reviews import ReviewController
 from approvals.web.controllers.verification import TrustDataController, VerificationController
 from approvals.web.controllers.workflow import WorkflowController
@@ -85,11 +89,15 @@ def create_app(conf: Settings | None = None, clock: Clock | None = None) -> Lite
     services = build_services(conf, clock or SystemClock())
 
     background: list[asyncio.Task[None]] = []
+    stack = contextlib.AsyncExitStack()
 
     async def on_startup(app: Litestar) -> None:
         await start_engine(current_engine(), conf.pool_size)
         await services.keyring.load(force=True)
         background.append(asyncio.create_task(housekeeping(services, conf.housekeeping_seconds)))
+        if os.environ.get("APPROVALS_PUSH", "on") != "off":
+            dispatcher = await stack.enter_async_context(Dispatcher(services))
+            background.append(asyncio.create_task(dispatcher.run()))
         # Objects alive after start-up are long-lived: move them out of the
         # collector's sight so full collections stop pausing requests.
         gc.collect()
@@ -99,6 +107,7 @@ def create_app(conf: Settings | None = None, clock: Clock | None = None) -> Lite
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        await stack.aclose()
         await stop_engine(current_engine())
 
     app = Litestar(
@@ -115,6 +124,7 @@ def create_app(conf: Settings | None = None, clock: Clock | None = None) -> Lite
             NotificationController,
             VerificationController,
             TrustDataController,
+            PushController,
         ],
         dependencies={
             "principal": Provide(provide_principal),

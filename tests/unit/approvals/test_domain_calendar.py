@@ -24,6 +24,8 @@ CALENDAR = build_calendar(
     KNOWN,
 )
 scheduled_days = st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 11, 30))
+# Starts from which 30 working days stay inside the years the oracle knows (to 2026-12-31).
+starts_for_adding = st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 11, 13))
 
 
 def oracle_add(start: date, days: int) -> date:
@@ -40,7 +42,7 @@ def test_every_scheduled_day_is_a_working_day_exactly_when_the_schedule_says(day
     assert CALENDAR.is_working_day(day) == chinese_calendar.is_workday(day)
 
 
-@given(scheduled_days, st.integers(0, 30))
+@given(starts_for_adding, st.integers(0, 30))
 def test_adding_working_days_agrees_with_the_published_schedule(start: date, days: int) -> None:
     assert add_working_days(start, days, CALENDAR).due == oracle_add(start, days)
 
