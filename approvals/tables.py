@@ -427,6 +427,35 @@ class DeliveryAttempt(Table):
     duration_ms = Integer()
 
 
+class SupervisionItem(Table):
+    """One approval event for one supervision department to claim, check and feed back on."""
+
+    id = UUID(primary_key=True)
+    event_id = UUID(help_text="the pushed event (CloudEvents id) this item is for")
+    event_name = Varchar(length=60, help_text="e.g. certificate.issued")
+    application = UUID()
+    certificate = UUID(null=True, default=None)
+    permit_code = Varchar(length=64)
+    department = ForeignKey(Department, null=False, on_delete=OnDelete.restrict)
+    title = Varchar(length=300)
+    holder_name = Varchar(length=200, default="")
+    status = Varchar(length=10, default="pending", help_text="pending|claimed|returned|closed")
+    pushed_at = Timestamptz()
+    claim_due = Date()
+    claimed_by = Varchar(length=36, default="")
+    claimed_by_name = Varchar(length=100, default="")
+    claimed_at = Timestamptz(null=True, default=None)
+    returned_reason = Varchar(length=500, default="")
+    returned_at = Timestamptz(null=True, default=None)
+    result = Varchar(length=30, default="", help_text="the follow-up's outcome, when closed")
+    feedback = Text(default="")
+    closed_at = Timestamptz(null=True, default=None)
+    reminded_at = Timestamptz(null=True, default=None)
+    escalated_at = Timestamptz(null=True, default=None)
+    supervised_at = Timestamptz(null=True, default=None, help_text="督办: pressed from above")
+    row_version = Integer(default=1)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Department,
     Issuer,
@@ -455,6 +484,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Subscription,
     Delivery,
     DeliveryAttempt,
+    SupervisionItem,
 )
 
 # Columns made by raw SQL in a migration, that no table class declares (see there).

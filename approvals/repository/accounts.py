@@ -153,6 +153,14 @@ async def purge_expired_sessions(before: datetime) -> None:
     await LoginSession.delete().where(LoginSession.expires_at < before)
 
 
+async def supervisors_of(department: str) -> list[uuid.UUID]:
+    """A supervision department's supervisors, who are reminded of items to claim."""
+    rows = await Account.select(Account.id, Account.roles).where(
+        (Account.department == department) & (Account.is_active == True)  # noqa: E712
+    )
+    return [as_uuid(r["id"]) for r in rows if Role.SUPERVISOR in parse_roles(r["roles"])]
+
+
 async def heads_of(department: str) -> list[uuid.UUID]:
     """Accounts heading ``department`` (科室负责人), who receive its escalations."""
     rows = await Account.select(Account.id, Account.roles).where(

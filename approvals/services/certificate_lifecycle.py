@@ -37,12 +37,12 @@ from approvals.persistence.transactions import transaction
 from approvals.repository import applications as app_repo
 from approvals.repository import audit as audit_repo
 from approvals.repository import certificates as repo
-from approvals.repository import outbox as outbox_repo
 from approvals.repository.notifications import Message, stage_message
 from approvals.services.audit_log import chain_of_application, outgoing, records_for
 from approvals.services.context import Services
 from approvals.services.issuing import check_token_fits, signed
 from approvals.services.status_lists import set_statuses
+from approvals.services.supervision import stage_pushed
 from certs.identifiers import with_version
 
 DECIDERS = (Role.DECISION_MAKER, Role.ADMIN)
@@ -308,7 +308,8 @@ async def _record(
     )
     batch = WriteBatch()
     audit_repo.stage_entries(batch, records)
-    outbox_repo.stage_events(
+    await stage_pushed(
+        ctx,
         batch,
         [
             outgoing(
@@ -326,6 +327,7 @@ async def _record(
                 },
             )
         ],
+        cert.application_id,
     )
     stage_message(
         batch, Message(uuid7(now), holder_id, f"certificates/{cert.id}", title, body, now)

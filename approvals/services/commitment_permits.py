@@ -25,7 +25,6 @@ from approvals.persistence.statements import WriteBatch
 from approvals.persistence.transactions import is_unique_violation
 from approvals.repository import certificates as cert_repo
 from approvals.repository import materials as material_repo
-from approvals.repository import outbox as outbox_repo
 from approvals.services.audit_log import outgoing
 from approvals.services.cases import (
     SYSTEM,
@@ -45,6 +44,7 @@ from approvals.services.issuing import (
     item_labels,
     sign_certificate,
 )
+from approvals.services.supervision import stage_pushed
 from forms.credit_code import credit_code_problem
 
 
@@ -107,7 +107,7 @@ async def file_commitment_permit(
         application.move_to(Status.APPROVED, now, actor=SYSTEM, reason="告知承诺自动核验全部通过")
         certificate = sign_certificate(draft, key, ctx.settings.base_url, numbers)
         try:
-            await _write(principal, published, cmd, application, certificate, now, key.kid)
+            await _write(ctx, principal, published, cmd, application, certificate, now, key.kid)
         except Exception as exc:
             # A case-number clash is astronomically rare: draw a new number and
             # reuse the certificate numbers, since nothing was written.
@@ -146,6 +146,7 @@ def _draft(
 
 
 async def _write(
+    ctx: Services,
     principal: Principal,
     published: PublishedType,
     cmd: SubmitCommand,
@@ -174,7 +175,8 @@ async def _write(
     cert_repo.stage_certificate(batch, certificate)
     # Every approval event goes to the supervision departments (PRODUCT.md §3.5),
     # in this same write; one partition per case keeps them in order.
-    outbox_repo.stage_events(
+    await stage_pushed(
+        ctx,
         batch,
         [
             outgoing(
@@ -189,6 +191,7 @@ async def _write(
             for event in events
             if event.is_pushed
         ],
+        application.id,
     )
     await batch.commit()
 

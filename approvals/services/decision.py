@@ -20,7 +20,6 @@ from approvals.domain.events import DomainEvent
 from approvals.domain.ids import uuid7
 from approvals.domain.people import Principal, Role
 from approvals.repository import certificates as cert_repo
-from approvals.repository import outbox as outbox_repo
 from approvals.repository import pauses as pause_repo
 from approvals.services.audit_log import outgoing
 from approvals.services.case_action import Case, case_action
@@ -32,6 +31,7 @@ from approvals.services.issuing import (
     item_labels,
     sign_certificate,
 )
+from approvals.services.supervision import stage_pushed
 
 DECIDERS = (Role.DECISION_MAKER, Role.ADMIN)
 RUNNING: Final = (
@@ -129,7 +129,8 @@ async def _approve(ctx: Services, case: Case, reasons: str) -> None:
         target_id=str(certificate.id),
     )
     app.events.append(issued)
-    outbox_repo.stage_events(
+    await stage_pushed(
+        ctx,
         case.batch,
         [
             outgoing(
@@ -154,6 +155,7 @@ async def _approve(ctx: Services, case: Case, reasons: str) -> None:
                 },
             )
         ],
+        app.id,
     )
     case.notify(
         f"准予行政许可决定（办件 {app.number}）",

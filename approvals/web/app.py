@@ -37,6 +37,7 @@ from approvals.web.controllers.materials import MaterialController
 from approvals.web.controllers.notifications import NotificationController
 from approvals.web.controllers.push import PushController
 from approvals.web.controllers.reviews import ReviewController
+from approvals.web.controllers.supervision import SupervisionController
 from approvals.web.controllers.verification import TrustDataController, VerificationController
 from approvals.web.controllers.workflow import WorkflowController
 from approvals.web.errors import EXCEPTION_HANDLERS
@@ -125,6 +126,7 @@ def create_app(conf: Settings | None = None, clock: Clock | None = None) -> Lite
             VerificationController,
             TrustDataController,
             PushController,
+            SupervisionController,
         ],
         dependencies={
             "principal": Provide(provide_principal),
