@@ -456,6 +456,36 @@ class SupervisionItem(Table):
     row_version = Integer(default=1)
 
 
+class PostCheck(Table):
+    """事后核查 of a commitment permit: whether what the holder committed to is true."""
+
+    id = UUID(primary_key=True)
+    application = UUID()
+    certificate = UUID()
+    holder_id = UUID(help_text="the applicant account, who may make a statement")
+    holder_code = Varchar(length=18)
+    holder_name = Varchar(length=200)
+    permit_code = Varchar(length=64)
+    department = ForeignKey(Department, null=False, on_delete=OnDelete.restrict)
+    due_on = Date()
+    status = Varchar(
+        length=20,
+        default="open",
+        help_text="open|fulfilled|correction_ordered|statement_period|revoked|kept",
+    )
+    checked_by_name = Varchar(length=100, default="")
+    finding = Text(default="")
+    evidence = JSONB(default="[]", help_text="material ids")
+    correction_due = Date(null=True, default=None)
+    statement_due = Date(null=True, default=None)
+    statement = Text(default="")
+    statement_at = Timestamptz(null=True, default=None)
+    decision_reasons = Text(default="")
+    decided_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    row_version = Integer(default=1)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Department,
     Issuer,
@@ -485,6 +515,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Delivery,
     DeliveryAttempt,
     SupervisionItem,
+    PostCheck,
 )
 
 # Columns made by raw SQL in a migration, that no table class declares (see there).

@@ -25,6 +25,7 @@ PUSHED: Final[frozenset[str]] = frozenset(
         "certificate.restored",
         "certificate.revoked",
         "certificate.cancelled",
+        "commitment.false",
     }
 )
 

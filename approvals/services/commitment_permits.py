@@ -44,6 +44,7 @@ from approvals.services.issuing import (
     item_labels,
     sign_certificate,
 )
+from approvals.services.post_checks import stage_for_commitment_permit
 from approvals.services.supervision import stage_pushed
 from forms.credit_code import credit_code_problem
 
@@ -173,6 +174,19 @@ async def _write(
     signed = signed_commitment(principal, published, cmd, now)
     stage_case(batch, principal, application, signed, cmd, events)
     cert_repo.stage_certificate(batch, certificate)
+    stage_for_commitment_permit(
+        batch,
+        spec_post_check_days=published.spec.post_check_days,
+        departments=list(published.spec.supervision_departments),
+        application_id=application.id,
+        certificate_id=certificate.id,
+        holder_id=principal.account_id,
+        holder_code=certificate.holder_code,
+        holder_name=certificate.holder_name,
+        permit_code=published.spec.code,
+        issued_on=local_date(now),
+        at=now,
+    )
     # Every approval event goes to the supervision departments (PRODUCT.md §3.5),
     # in this same write; one partition per case keeps them in order.
     await stage_pushed(

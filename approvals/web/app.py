@@ -35,6 +35,7 @@ from approvals.web.controllers.catalogue import CatalogueController
 from approvals.web.controllers.certificates import CertificateController
 from approvals.web.controllers.materials import MaterialController
 from approvals.web.controllers.notifications import NotificationController
+from approvals.web.controllers.post_checks import PostCheckController
 from approvals.web.controllers.push import PushController
 from approvals.web.controllers.reviews import ReviewController
 from approvals.web.controllers.supervision import SupervisionController
@@ -127,6 +128,7 @@ def create_app(conf: Settings | None = None, clock: Clock | None = None) -> Lite
             TrustDataController,
             PushController,
             SupervisionController,
+            PostCheckController,
         ],
         dependencies={
             "principal": Provide(provide_principal),

@@ -45,8 +45,9 @@ class MaterialController(Controller):
     @post(
         "/",
         operation_id="uploadMaterial",
-        summary="Upload one material (PDF, JPEG or PNG; the type is checked from the content)",
-        guards=[requires(Role.APPLICANT)],
+        summary="Upload one material (PDF, JPEG or PNG; the type is checked from the content): "
+        "an applicant's filing material, or a supervisor's post-check evidence",
+        guards=[requires(Role.APPLICANT, Role.SUPERVISOR)],
         request_max_body_size=MAX_UPLOAD + 64 * 1024,
         responses=error_responses(400, 401, 403, 413),
         status_code=201,
