@@ -34,6 +34,7 @@ from approvals.web.controllers.calendar import CalendarController
 from approvals.web.controllers.catalogue import CatalogueController
 from approvals.web.controllers.certificates import CertificateController
 from approvals.web.controllers.materials import MaterialController
+from approvals.web.controllers.metrics import MetricsController
 from approvals.web.controllers.notifications import NotificationController
 from approvals.web.controllers.post_checks import PostCheckController
 from approvals.web.controllers.push import PushController
@@ -129,6 +130,7 @@ def create_app(conf: Settings | None = None, clock: Clock | None = None) -> Lite
             PushController,
             SupervisionController,
             PostCheckController,
+            MetricsController,
         ],
         dependencies={
             "principal": Provide(provide_principal),

@@ -1,0 +1,185 @@
+"""The supervision loop's numbers, per department and period (PRODUCT.md §4).
+
+A period is a range of Asia/Shanghai dates, both ends included. Items and post-checks
+count in the period they were pushed or created in, whatever happened to them since:
+
+- 认领率 claim rate: claimed ÷ pushed; 及时认领率 on-time claim rate: claimed on or before
+  the claim deadline ÷ pushed;
+- 反馈率 feedback rate: fed back ÷ claimed; 闭环率 closed-loop rate: closed ÷ pushed;
+- 核查完成率 post-check completion: post-checks with a result ÷ post-checks;
+  承诺不实率 false-commitment rate: found false ÷ post-checks with a result;
+- deliveries made in the period: delivered ÷ (delivered + dead), the dead ones, and the age
+  of the oldest event still waiting (now, whatever the period).
+
+A rate with nothing to divide by is null, not zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from approvals.clock import SHANGHAI, local_date
+from approvals.domain.errors import DomainError, ErrorKind, forbidden
+from approvals.domain.people import Principal, Role
+from approvals.persistence.statements import fetch
+from approvals.repository.codec import as_date, as_utc_any
+from approvals.services.context import Services
+
+MAX_PERIOD_DAYS = 366 * 3
+
+
+@dataclass(frozen=True)
+class DepartmentFigures:
+    department: str
+    pushed: int
+    claimed: int
+    claimed_on_time: int
+    fed_back: int
+    closed: int
+    overdue_unclaimed: int
+    post_checks: int
+    post_checks_done: int
+    found_false: int
+    deliveries_delivered: int
+    deliveries_dead: int
+    deliveries_pending: int
+    oldest_pending_seconds: float | None
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    @property
+    def claim_rate(self) -> float | None:
+        return self._rate(self.claimed, self.pushed)
+
+    @property
+    def on_time_claim_rate(self) -> float | None:
+        return self._rate(self.claimed_on_time, self.pushed)
+
+    @property
+    def feedback_rate(self) -> float | None:
+        return self._rate(self.fed_back, self.claimed)
+
+    @property
+    def closed_loop_rate(self) -> float | None:
+        return self._rate(self.closed, self.pushed)
+
+    @property
+    def post_check_completion_rate(self) -> float | None:
+        return self._rate(self.post_checks_done, self.post_checks)
+
+    @property
+    def false_commitment_rate(self) -> float | None:
+        return self._rate(self.found_false, self.post_checks_done)
+
+    @property
+    def delivery_success_rate(self) -> float | None:
+        return self._rate(
+            self.deliveries_delivered, self.deliveries_delivered + self.deliveries_dead
+        )
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    if end < start:
+        raise DomainError(
+            ErrorKind.INVALID,
+            "bad_period",
+            "统计期间的结束日期不能早于开始日期。",
+            "The period ends before it starts.",
+            "to",
+        )
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise DomainError(
+            ErrorKind.INVALID,
+            "period_too_long",
+            "统计期间最长三年。",
+            "A period is three years at most.",
+            "to",
+        )
+    return (
+        datetime.combine(start, time(0), SHANGHAI),
+        datetime.combine(end + timedelta(days=1), time(0), SHANGHAI),
+    )
+
+
+def _departments_for(principal: Principal, wanted: str | None) -> str | None:
+    if principal.has(Role.ADMIN, Role.DECISION_MAKER):
+        return wanted
+    if principal.has(Role.SUPERVISOR, Role.DEPARTMENT_HEAD) and principal.department:
+        if wanted not in (None, principal.department):
+            raise forbidden("只能查看本部门的统计。", "You see your own department's figures.")
+        return principal.department
+    raise forbidden(
+        "只有监管部门和审批负责人可以查看统计。", "Supervision and decision staff only."
+    )
+
+
+async def supervision_figures(
+    ctx: Services, principal: Principal, department: str | None, start: date, end: date
+) -> list[DepartmentFigures]:
+    department = _departments_for(principal, department)
+    since, until = _bounds(start, end)
+    now = ctx.clock.now()
+    today = local_date(now)
+    where = "pushed_at >= :since AND pushed_at < :until"
+    params: dict[str, object] = {"since": since, "until": until}
+    if department is not None:
+        where += " AND department = :department"
+        params["department"] = department
+    items = await fetch(
+        "SELECT department, status, claim_due, claimed_at, closed_at FROM supervision_item"
+        f" WHERE {where}",
+        **params,
+    )
+    checks = await fetch(
+        "SELECT department, status FROM post_check WHERE created_at >= :since"
+        " AND created_at < :until" + (" AND department = :department" if department else ""),
+        **params,
+    )
+    deliveries = await fetch(
+        "SELECT s.department, d.status, count(*) AS n, min(d.created_at) AS oldest"
+        " FROM delivery d JOIN subscription s ON s.id = d.subscription"
+        " WHERE ((d.created_at >= :since AND d.created_at < :until) OR d.status = 'pending')"
+        + (" AND s.department = :department" if department else "")
+        + " GROUP BY s.department, d.status",
+        **params,
+    )
+    names = {r["department"] for r in (*items, *checks, *deliveries)}
+    if department is not None:
+        names = {department}
+    figures = []
+    for name in sorted(names):
+        mine = [r for r in items if r["department"] == name]
+        claimed = [r for r in mine if r["claimed_at"]]
+        on_time = [
+            r for r in claimed if local_date(as_utc_any(r["claimed_at"])) <= as_date(r["claim_due"])
+        ]
+        done = [r for r in checks if r["department"] == name and r["status"] != "open"]
+        false = [r for r in done if r["status"] in ("statement_period", "revoked", "kept")]
+        sent = {r["status"]: r for r in deliveries if r["department"] == name}
+        oldest = sent.get("pending", {}).get("oldest")
+        figures.append(
+            DepartmentFigures(
+                department=name,
+                pushed=len(mine),
+                claimed=len(claimed),
+                claimed_on_time=len(on_time),
+                fed_back=sum(1 for r in claimed if r["closed_at"]),
+                closed=sum(1 for r in mine if r["status"] == "closed"),
+                overdue_unclaimed=sum(
+                    1 for r in mine if r["status"] == "pending" and as_date(r["claim_due"]) < today
+                ),
+                post_checks=sum(1 for r in checks if r["department"] == name),
+                post_checks_done=len(done),
+                found_false=len(false),
+                deliveries_delivered=int(sent.get("delivered", {}).get("n", 0)),
+                deliveries_dead=int(sent.get("dead", {}).get("n", 0)),
+                deliveries_pending=int(sent.get("pending", {}).get("n", 0)),
+                oldest_pending_seconds=(now - as_utc_any(oldest)).total_seconds()
+                if oldest
+                else None,
+            )
+        )
+    return figures

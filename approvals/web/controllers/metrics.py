@@ -1,0 +1,93 @@
+"""The supervision loop's figures per department and period (PRODUCT.md §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import QueryParameter
+from msgspec import Struct
+
+from approvals.services.metrics import DepartmentFigures, supervision_figures
+from approvals.web.errors import error_responses
+from approvals.web.security import PrincipalDep, ServicesDep, logged_in
+
+
+class FiguresOut(Struct):
+    department: str
+    pushed: int
+    claimed: int
+    claimed_on_time: int
+    fed_back: int
+    closed: int
+    overdue_unclaimed: int
+    post_checks: int
+    post_checks_done: int
+    found_false: int
+    claim_rate: float | None  # 认领率
+    on_time_claim_rate: float | None  # 及时认领率
+    feedback_rate: float | None  # 反馈率
+    closed_loop_rate: float | None  # 闭环率
+    post_check_completion_rate: float | None  # 核查完成率
+    false_commitment_rate: float | None  # 承诺不实率
+    deliveries_delivered: int
+    deliveries_dead: int
+    deliveries_pending: int
+    delivery_success_rate: float | None
+    oldest_pending_seconds: float | None
+
+
+class MetricsOut(Struct):
+    period_from: dt.date
+    period_to: dt.date
+    departments: list[FiguresOut]
+
+
+def figures_out(f: DepartmentFigures) -> FiguresOut:
+    return FiguresOut(
+        f.department,
+        f.pushed,
+        f.claimed,
+        f.claimed_on_time,
+        f.fed_back,
+        f.closed,
+        f.overdue_unclaimed,
+        f.post_checks,
+        f.post_checks_done,
+        f.found_false,
+        f.claim_rate,
+        f.on_time_claim_rate,
+        f.feedback_rate,
+        f.closed_loop_rate,
+        f.post_check_completion_rate,
+        f.false_commitment_rate,
+        f.deliveries_delivered,
+        f.deliveries_dead,
+        f.deliveries_pending,
+        f.delivery_success_rate,
+        f.oldest_pending_seconds,
+    )
+
+
+class MetricsController(Controller):
+    tags = ["metrics"]
+    guards = [logged_in]
+
+    @get(
+        "/api/metrics/supervision",
+        operation_id="supervisionMetrics",
+        summary="认领率, 及时认领率, 反馈率, 核查完成率, 承诺不实率, 闭环率 and delivery health, "
+        "per department, for a period of Asia/Shanghai dates (both ends included)",
+        responses=error_responses(400, 401, 403),
+    )
+    async def supervision(
+        self,
+        principal: PrincipalDep,
+        services: ServicesDep,
+        start: Annotated[dt.date, QueryParameter(name="from")],
+        end: Annotated[dt.date, QueryParameter(name="to")],
+        department: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> MetricsOut:
+        figures = await supervision_figures(services, principal, department, start, end)
+        return MetricsOut(start, end, [figures_out(f) for f in figures])
