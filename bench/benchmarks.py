@@ -15,6 +15,7 @@ MODULES = (
     "bench.render",
     "bench.review",
     "bench.queue",
+    "bench.push",
 )
 
 
