@@ -482,6 +482,9 @@ class PostCheck(Table):
     statement_at = Timestamptz(null=True, default=None)
     decision_reasons = Text(default="")
     decided_at = Timestamptz(null=True, default=None)
+    overdue_at = Timestamptz(
+        null=True, default=None, help_text="when the sweep found it (or its correction) late"
+    )
     created_at = Timestamptz()
     row_version = Integer(default=1)
 

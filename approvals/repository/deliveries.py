@@ -219,6 +219,12 @@ def stage_deliveries(
     )
 
 
+async def refresh_statistics() -> None:
+    """Re-analyse the delivery table (PostgreSQL; SQLite plans by its indexes alone)."""
+    if _is_postgres():
+        await fetch("ANALYZE delivery")
+
+
 # -- leasing and recording -----------------------------------------------------------------
 
 
@@ -300,6 +306,7 @@ async def _leased(ids: list[int]) -> list[Leased]:
 
 async def record_attempt(
     delivery_id: int,
+    batch: WriteBatch,
     *,
     worker: str,
     attempt: int,
@@ -310,8 +317,9 @@ async def record_attempt(
     new_status: DeliveryStatus,
     next_attempt_at: datetime | None,
 ) -> bool:
-    """Write the attempt and the delivery's new state; False if the lease was lost (another
-    worker took the delivery over after this one's lease ran out)."""
+    """The delivery's new state now and its attempt row into ``batch`` (the caller commits
+    both in its transaction); False if the lease was lost (another worker took the delivery
+    over after this one's lease ran out), and then nothing is written."""
     rows = await fetch(
         "UPDATE delivery SET status = :status, attempts = :attempt, lease_until = NULL,"
         " leased_by = '', last_status = :code, last_error = :error,"
@@ -331,7 +339,6 @@ async def record_attempt(
     )
     if not rows:
         return False
-    batch = WriteBatch()
     batch.add(
         DeliveryAttempt,
         {
@@ -344,7 +351,6 @@ async def record_attempt(
             "duration_ms": duration_ms,
         },
     )
-    await batch.commit()
     return True
 
 

@@ -33,6 +33,7 @@ class Check:
     statement_at: datetime | None
     decision_reasons: str
     decided_at: datetime | None
+    overdue_at: datetime | None
     created_at: datetime
     row_version: int
 
@@ -58,6 +59,7 @@ def _check(r: dict[str, Any]) -> Check:
         statement_at=as_utc_any(r["statement_at"]) if r["statement_at"] else None,
         decision_reasons=r["decision_reasons"],
         decided_at=as_utc_any(r["decided_at"]) if r["decided_at"] else None,
+        overdue_at=as_utc_any(r["overdue_at"]) if r["overdue_at"] else None,
         created_at=as_utc_any(r["created_at"]),
         row_version=int(r["row_version"]),
     )
@@ -134,5 +136,28 @@ async def update(check: Check, expected_from: tuple[str, ...], **changes: Any) -
         id=check.id,
         version=check.row_version,
         **changes,
+    )
+    return bool(rows)
+
+
+async def late(today: date) -> list[Check]:
+    """Open checks past their due day and correction orders past theirs, not yet flagged."""
+    rows = await fetch(
+        "SELECT * FROM post_check WHERE overdue_at IS NULL AND ("
+        "(status = 'open' AND due_on < :today)"
+        " OR (status = 'correction_ordered' AND correction_due < :today)) LIMIT 500",
+        today=today,
+    )
+    return [_check(r) for r in rows]
+
+
+async def flag_overdue(check: Check, at: datetime) -> bool:
+    """Compare-and-set: flagged once, by one process, in the state it was found in."""
+    rows = await fetch(
+        "UPDATE post_check SET overdue_at = :at WHERE id = :id AND overdue_at IS NULL"
+        " AND status = :status RETURNING id",
+        id=check.id,
+        at=at,
+        status=check.status,
     )
     return bool(rows)

@@ -214,11 +214,13 @@ async def close(item: Item, result: str, feedback: str, at: datetime) -> bool:
 _MARKS = {"reminded": "reminded_at", "escalated": "escalated_at", "supervised": "supervised_at"}
 
 
-async def unclaimed_due(before_or_on: date, mark: str) -> list[Item]:
-    """Pending items whose claim is due on or before a day and not yet given ``mark``."""
+async def unclaimed_due(before_or_on: date, mark: str, *, only_on: bool = False) -> list[Item]:
+    """Pending items whose claim is due on or before a day (``only_on``: on that day) and
+    not yet given ``mark``."""
     column = _MARKS[mark]
     rows = await fetch(
-        f"SELECT * FROM supervision_item WHERE status = 'pending' AND claim_due <= :day"
+        "SELECT * FROM supervision_item WHERE status = 'pending'"
+        f" AND claim_due {'=' if only_on else '<='} :day"
         f" AND {column} IS NULL ORDER BY claim_due, id LIMIT 500",
         day=before_or_on,
     )

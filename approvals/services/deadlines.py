@@ -8,7 +8,7 @@ process may run them, as often as it likes, and a restart never fires one twice.
 
 from __future__ import annotations
 
-from approvals.services import intake, review, supervision
+from approvals.services import intake, post_checks, review, supervision
 from approvals.services.context import Services
 
 
@@ -20,4 +20,5 @@ async def run_deadline_sweeps(services: Services) -> dict[str, int]:
             f"items_{mark}": count
             for mark, count in (await supervision.sweep_unclaimed(services)).items()
         },
+        "post_checks_late": await post_checks.sweep_late(services),
     }

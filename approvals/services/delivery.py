@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 
 from approvals.domain import delivery as rules
 from approvals.domain.delivery import DeliveryStatus, Subscription, SubscriptionStatus, Verdict
@@ -35,6 +35,7 @@ from approvals.services.context import Services
 
 log = logging.getLogger("approvals.push")
 FANOUT_BATCH = 500
+ANALYZE_AFTER_EVENTS = 5_000
 
 
 @dataclass(frozen=True)
@@ -188,20 +189,20 @@ class Dispatcher:
     push: PushSettings = field(default_factory=PushSettings.from_env)
     worker: str = field(default_factory=lambda: f"{socket.gethostname()[:40]}:{os.getpid()}")
     limiter: RateLimiter = field(default_factory=RateLimiter)
-    _client: httpx.AsyncClient | None = None
+    _client: aiohttp.ClientSession | None = None
+    _fanned_since_analyze: int = 0
 
     async def __aenter__(self) -> Dispatcher:
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self.push.timeout_seconds),
-            limits=httpx.Limits(max_connections=self.push.concurrency * 2),
-            follow_redirects=False,
+        self._client = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.push.concurrency * 2),
+            timeout=aiohttp.ClientTimeout(total=self.push.timeout_seconds),
             trust_env=False,
         )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.close()
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Until ``stop`` is set (the round under way finishes) or the task is cancelled:
@@ -224,6 +225,13 @@ class Dispatcher:
         so that a trickle of events is handled every ``idle_seconds`` in one go instead of
         one small transaction after another."""
         fanned = await fan_out(self.ctx)
+        self._fanned_since_analyze += fanned
+        if self._fanned_since_analyze >= ANALYZE_AFTER_EVENTS:
+            # A burst (after an outage) changes the delivery table faster than autovacuum
+            # re-analyses it; with statistics from a near-empty queue the planner checks
+            # each candidate lease against every pending row (seconds per lease).
+            self._fanned_since_analyze = 0
+            await repo.refresh_statistics()
         sent = await self.deliver_due()
         return fanned >= FANOUT_BATCH or sent >= self.push.concurrency
 
@@ -247,12 +255,19 @@ class Dispatcher:
         results = await asyncio.gather(
             *(self._deliver(d, subs[d.subscription_id]) for d in leased), return_exceptions=True
         )
+        attempts = []
         for d, result in zip(leased, results, strict=True):
             if isinstance(result, BaseException):  # its lease runs out; it is sent again
-                log.error("delivery %s failed to record", d.id, exc_info=result)
+                log.error("delivery %s failed", d.id, exc_info=result)
+            else:
+                attempts.append(result)
+        # The round's results in one transaction: a crash before it commits resends the
+        # round, with the same webhook-ids (receivers drop duplicates by them).
+        await self._record(attempts)
+        failpoint("after_record")
         return len(leased)
 
-    async def _deliver(self, d: repo.Leased, sub: Subscription) -> None:
+    async def _deliver(self, d: repo.Leased, sub: Subscription) -> Attempt:
         assert self._client is not None, "use the dispatcher as an async context manager"
         await self.limiter.take(sub.id, sub.rate_limit_per_s)
         started = self.ctx.clock.now()
@@ -275,15 +290,18 @@ class Dispatcher:
             )
             headers = rules.headers(sub.secrets_in_force(started), str(d.event_id), started, body)
             try:
-                response = await self._client.post(sub.url, content=body, headers=headers)
-                failpoint("after_send")
-                status = response.status_code
-                retry_after = response.headers.get("retry-after")
-                if status >= 300:
-                    error = response.text[:200].replace("\x00", "")
-            except httpx.TimeoutException:
+                async with self._client.post(
+                    sub.url, data=body, headers=headers, allow_redirects=False
+                ) as response:
+                    failpoint("after_send")
+                    status = response.status
+                    retry_after = response.headers.get("retry-after")
+                    if status >= 300:
+                        text = (await response.content.read(1024)).decode("utf-8", "replace")
+                        error = text[:200].replace("\x00", "")
+            except TimeoutError:
                 error = f"no answer within {self.push.timeout_seconds:g} s"
-            except httpx.HTTPError as exc:
+            except aiohttp.ClientError as exc:
                 error = f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
         duration_ms = int((time.perf_counter() - began) * 1000)
         now = self.ctx.clock.now()
@@ -299,18 +317,23 @@ class Dispatcher:
                 now=now,
                 schedule=self.push.schedule,
             )
-        await self._record(d, sub, attempt, started, status, outcome, duration_ms)
+        return Attempt(d, sub, attempt, started, status, outcome, duration_ms)
 
-    async def _record(
-        self,
-        d: repo.Leased,
-        sub: Subscription,
-        attempt: int,
-        at: datetime,
-        status: int | None,
-        outcome: rules.Outcome,
-        duration_ms: int,
-    ) -> None:
+    async def _record(self, attempts: list[Attempt]) -> None:
+        if not attempts:
+            return
+        gone: list[Attempt] = []
+        async with transaction():
+            batch = WriteBatch()
+            for a in attempts:
+                if await self._record_one(a, batch) and a.outcome.verdict is Verdict.GONE:
+                    gone.append(a)
+            await batch.commit()
+            for a in gone:
+                await self._disable_gone(a.sub, a.at)
+
+    async def _record_one(self, a: Attempt, batch: WriteBatch) -> bool:
+        d, outcome, at = a.delivery, a.outcome, a.at
         new_status = {
             Verdict.DELIVERED: DeliveryStatus.DELIVERED,
             Verdict.DEAD: DeliveryStatus.DEAD,
@@ -318,32 +341,46 @@ class Dispatcher:
         next_at = outcome.next_attempt_at
         if outcome.verdict is Verdict.GONE:
             next_at = at  # kept pending: it goes out if the subscription is enabled again
-        async with transaction():
-            kept = await repo.record_attempt(
-                d.id,
-                worker=self.worker,
-                attempt=attempt,
-                at=at,
-                status_code=status,
-                error=outcome.error,
-                duration_ms=duration_ms,
-                new_status=new_status,
-                next_attempt_at=next_at,
-            )
-            if kept and outcome.verdict is Verdict.GONE:
-                reason = "接收方返回 410，已停止推送 / the receiver answered 410 Gone"
-                if await repo.disable_gone(sub.id, reason, at):
-                    await append_to_chain(
-                        f"subscription:{sub.id}",
-                        [DomainEvent("subscription.disabled", at, "system", reason=reason)],
-                        actor_id="",
-                        actor_name="系统自动",
-                        target_type="subscription",
-                        target_id=str(sub.id),
-                    )
-        failpoint("after_record")
+        kept = await repo.record_attempt(
+            d.id,
+            batch,
+            worker=self.worker,
+            attempt=a.attempt,
+            at=at,
+            status_code=a.status,
+            error=outcome.error,
+            duration_ms=a.duration_ms,
+            new_status=new_status,
+            next_attempt_at=next_at,
+        )
         if not kept:
             log.warning("delivery %s: lease lost before its result was recorded", d.id)
+        return kept
+
+    async def _disable_gone(self, sub: Subscription, at: datetime) -> None:
+        reason = "接收方返回 410，已停止推送 / the receiver answered 410 Gone"
+        if await repo.disable_gone(sub.id, reason, at):
+            await append_to_chain(
+                f"subscription:{sub.id}",
+                [DomainEvent("subscription.disabled", at, "system", reason=reason)],
+                actor_id="",
+                actor_name="系统自动",
+                target_type="subscription",
+                target_id=str(sub.id),
+            )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request made for a delivery, and what came of it, waiting to be recorded."""
+
+    delivery: repo.Leased
+    sub: Subscription
+    attempt: int
+    at: datetime
+    status: int | None
+    outcome: rules.Outcome
+    duration_ms: int
 
 
 async def run_worker(ctx: Services, stop: asyncio.Event) -> None:

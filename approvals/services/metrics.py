@@ -82,6 +82,15 @@ class DepartmentFigures:
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    for field, day in (("from", start), ("to", end)):
+        if not 2000 <= day.year <= 2100:
+            raise DomainError(
+                ErrorKind.INVALID,
+                "date_out_of_range",
+                f"{field} 应为 2000 年至 2100 年之间的日期。",
+                f"`{field}` is a date in the years 2000 to 2100.",
+                field,
+            )
     if end < start:
         raise DomainError(
             ErrorKind.INVALID,

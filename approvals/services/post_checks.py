@@ -19,11 +19,14 @@ from approvals.clock import local_date
 from approvals.domain.calendar import add_working_days
 from approvals.domain.certificates import StatusAction
 from approvals.domain.errors import DomainError, ErrorKind, conflict, forbidden, not_found
+from approvals.domain.ids import uuid7
 from approvals.domain.people import Principal, Role
 from approvals.persistence.statements import WriteBatch
 from approvals.persistence.transactions import transaction
+from approvals.repository import accounts as account_repo
 from approvals.repository import materials as material_repo
 from approvals.repository import post_checks as repo
+from approvals.repository.notifications import Message, stage_message
 from approvals.services.case_action import case_action
 from approvals.services.certificate_lifecycle import change_status
 from approvals.services.context import Services
@@ -276,3 +279,34 @@ async def decide(
             source=f"post_check:{check.id}",
         )
     return await _visible(principal, check_id)
+
+
+async def sweep_late(ctx: Services) -> int:
+    """Tell the department when a post-check is past its due day (its heads) or a correction
+    order past its deadline (its supervisors, to check again) — once each."""
+    now = ctx.clock.now()
+    count = 0
+    for check in await repo.late(local_date(now)):
+        async with transaction():
+            if not await repo.flag_overdue(check, now):
+                continue
+            if check.status == "open":
+                recipients = await account_repo.heads_of(check.department)
+                title = "告知承诺事后核查逾期"
+                body = f"{check.holder_name} 的许可应于 {check.due_on} 前完成事后核查，已逾期。"
+            else:
+                recipients = await account_repo.supervisors_of(check.department)
+                title = "整改期限届满，请复查"
+                body = (
+                    f"{check.holder_name} 的整改期限（{check.correction_due}）已届满，"
+                    "请复查并记录结果。"
+                )
+            batch = WriteBatch()
+            for recipient in recipients:
+                stage_message(
+                    batch,
+                    Message(uuid7(now), recipient, f"post-checks/{check.id}", title, body, now),
+                )
+            await batch.commit()
+            count += 1
+    return count

@@ -310,7 +310,9 @@ async def sweep_unclaimed(ctx: Services) -> dict[str, int]:
     today = local_date(now)
     calendar = await ctx.calendar.calendar()
     counts = {"reminded": 0, "escalated": 0, "supervised": 0}
-    for item in await repo.unclaimed_due(today, "reminded"):
+    # A reminder is for the due day itself; a day missed (no process running) goes
+    # straight on to the escalation.
+    for item in await repo.unclaimed_due(today, "reminded", only_on=True):
         if await _mark(ctx, item, "reminded", now):
             counts["reminded"] += 1
     # Late: the due day has passed.

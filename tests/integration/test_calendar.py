@@ -80,3 +80,12 @@ async def test_a_year_outside_the_service_range_is_refused_not_looked_up(client:
             body = response.json()
             assert body["field"] == "year" or "year" in response.text
             assert body["zh"] and body["en"]
+
+
+async def test_a_start_date_outside_the_service_range_is_refused(client: Any) -> None:
+    for start in ("9999-05-21", "1900-01-01"):
+        response = await client.get(
+            "/api/calendar/working-days", params={"from": start, "days": 284}
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["field"] == "from" and response.json()["zh"]

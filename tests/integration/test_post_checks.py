@@ -3,11 +3,27 @@ revocation, a credit record and a bar from the commitment route."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
+from receiver import Receiver
 from test_certificate_lifecycle import index_of, status_bit, verdict
+from test_supervision_push import (
+    FAST,
+    Subscriptions,
+    allow_local_targets,
+    point,
+    pull_all,
+    subs,
+)
 
 from factories import hygiene_application, login, new_applicant, new_staff, upload_pdf
+from servers import running_workers
+
+__all__ = ["allow_local_targets", "subs"]  # fixtures used here
+REVOKED = "cn.gov.health.approvals.certificate.revoked"
+FALSE = "cn.gov.health.approvals.commitment.false"
 
 
 async def issue(client: Any) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
@@ -27,8 +43,9 @@ async def post_check_of(client: Any, headers: dict[str, str], case_id: str) -> d
 
 
 async def test_a_false_commitment_ends_revoked_recorded_barred_and_told_to_market_regulation(
-    client: Any,
+    client: Any, subs: Subscriptions, tmp_path: Path, data_dir: Path
 ) -> None:
+    market_sub = await subs.add("market_regulation", "http://127.0.0.1:9/x", [REVOKED, FALSE])
     holder, body, issued = await issue(client)
     case_id, cert = issued["application"]["id"], issued["certificate"]
     supervisor, _ = await new_staff(client, "supervisor", "health_inspection")
@@ -98,18 +115,30 @@ async def test_a_false_commitment_ends_revoked_recorded_barred_and_told_to_marke
     assert again.status_code == 422
     barred = [e for e in again.json()["errors"] if e["code"] == "commitment_barred"]
     assert barred and "承诺不实" in barred[0]["zh"]
-    # Market regulation, a supervision department of the type, gets the events.
+    # Market regulation, a supervision department of the type, is pushed the events...
+    with Receiver(secrets=[market_sub["secret"]], log_dir=tmp_path) as rx:
+        await point(client, subs.admin, market_sub["subscription"], rx.url("/market"))
+        with running_workers(data_dir, 1, **FAST):
+            got = await rx.wait_for_async(
+                lambda ds: REVOKED in {d["type"] for d in ds if d["partitionkey"] == case_id},
+                timeout=30,
+            )
+    pushed = [d for d in got if d["partitionkey"] == case_id and d["processed"]]
+    assert [d["type"] for d in pushed] == [FALSE, REVOKED]
+    assert pushed[1]["data"]["reason"].startswith("告知承诺不实")
+    # ... and finds them in its pull feed (which may hold back the newest for a moment:
+    # see test_supervision_push.pull_until).
     market, _ = await new_staff(client, "supervisor", "market_regulation")
-    events: list[dict[str, Any]] = []
-    after = None
-    while True:
-        params: dict[str, Any] = {"limit": 500, **({"after": after} if after else {})}
-        page = (await client.get("/api/events", params=params, headers=market)).json()
-        events += [e for e in page["events"] if e["partitionkey"] == case_id]
-        if not page["events"]:
+    for _ in range(100):
+        feed, _ = await pull_all(client, market, None)
+        types = [
+            e["type"].removeprefix("cn.gov.health.approvals.")
+            for e in feed
+            if e["partitionkey"] == case_id
+        ]
+        if "certificate.revoked" in types:
             break
-        after = page["next_cursor"]
-    types = [e["type"].removeprefix("cn.gov.health.approvals.") for e in events]
+        await asyncio.sleep(0.2)
     assert "commitment.false" in types and types[-1] == "certificate.revoked"
     # And the case timeline tells the whole story.
     timeline = (await client.get(f"/api/applications/{case_id}/timeline", headers=decider)).json()
@@ -165,3 +194,55 @@ async def test_fulfilled_and_not_fulfilled_checks_and_who_may_record_them(client
         headers=supervisor,
     )
     assert not_mine.status_code == 400 and not_mine.json()["code"] == "unknown_evidence"
+
+
+async def test_a_late_post_check_and_a_lapsed_correction_order_are_flagged_once(
+    clocked: Any,
+) -> None:
+    from approvals.services.deadlines import run_deadline_sweeps
+
+    client = clocked.client
+    clocked.at("2027-03-01 09:00")
+    _, _, first = await issue(client)
+    _, _, second = await issue(client)
+    supervisor, _ = await new_staff(client, "supervisor", "health_inspection")
+    ordered = await post_check_of(client, supervisor, second["application"]["id"])
+    evidence = await upload_pdf(client, supervisor)
+    response = await client.post(
+        f"/api/post-checks/{ordered['id']}/result",
+        json={
+            "expected_version": ordered["row_version"],
+            "result": "not_fulfilled",
+            "evidence": [evidence],
+            "correction_days": 5,
+        },
+        headers=supervisor,
+    )
+    assert response.json()["correction_due"] == "2027-03-08"
+
+    clocked.at("2027-03-09 09:00")  # the correction order has lapsed; the first check is not due
+    checker, checker_id = await new_staff(client, "supervisor", "health_inspection")
+    await run_deadline_sweeps(clocked.services)
+    await run_deadline_sweeps(clocked.services)
+    assert await told_about(checker_id, ordered["id"]) == ["整改期限届满，请复查"], "told once"
+    assert (await post_check_of(client, checker, first["application"]["id"]))["status"] == "open"
+
+    clocked.at("2027-05-03 09:00")  # 61 days after 1 March is 1 May: the first check is late
+    head, head_id = await new_staff(client, "department_head", "health_inspection")
+    await run_deadline_sweeps(clocked.services)
+    flagged = await post_check_of(client, head, first["application"]["id"])
+    await run_deadline_sweeps(clocked.services)
+    again = await post_check_of(client, head, first["application"]["id"])
+    assert flagged["overdue_at"] and again["overdue_at"] == flagged["overdue_at"]
+    assert await told_about(head_id, flagged["id"]) == ["告知承诺事后核查逾期"]
+
+
+async def told_about(account_id: str, check_id: str) -> list[str]:
+    """The titles of an account's notifications about one post-check (read from the table:
+    a moved clock sends many notices at one instant, more than the inbox's newest 50)."""
+    from approvals.tables import Notification
+
+    rows = await Notification.select(Notification.title).where(
+        (Notification.recipient == account_id) & (Notification.subject == f"post-checks/{check_id}")
+    )
+    return [r["title"] for r in rows]

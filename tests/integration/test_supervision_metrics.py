@@ -130,6 +130,12 @@ async def test_the_figures_of_a_period_match_a_hand_count(clocked: Any) -> None:
         "/api/metrics/supervision", params={"from": "2027-03-01", "to": "2027-02-01"}, headers=admin
     )
     assert backwards.status_code == 400 and backwards.json()["zh"]
+    for params in (
+        {"from": "2027-01-01", "to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "2027-01-01"},
+    ):
+        response = await client.get("/api/metrics/supervision", params=params, headers=admin)
+        assert response.status_code == 400, response.text
     # The month before holds none of this.
     before = await client.get(
         "/api/metrics/supervision",

@@ -10,6 +10,7 @@ from litestar.params import JSONBody, Parameter, QueryParameter
 from msgspec import Meta, Struct
 
 from approvals.domain.calendar import add_working_days
+from approvals.domain.errors import DomainError, ErrorKind
 from approvals.domain.people import Role
 from approvals.repository import calendar as repo
 from approvals.services.calendar import DayEntry, load_year
@@ -111,5 +112,13 @@ class CalendarController(Controller):
         start: Annotated[dt.date, QueryParameter(name="from")],
         days: Annotated[int, QueryParameter(ge=0, le=366)],
     ) -> DueOut:
+        if not 2000 <= start.year <= 2100:
+            raise DomainError(
+                ErrorKind.INVALID,
+                "date_out_of_range",
+                "from 应为 2000 年至 2100 年之间的日期。",
+                "`from` is a date in the years 2000 to 2100.",
+                "from",
+            )
         deadline = add_working_days(start, days, await services.calendar.calendar())
         return DueOut(deadline.due, deadline.provisional)

@@ -40,6 +40,7 @@ class CheckOut(Struct):
     statement: str
     decision_reasons: str
     decided_at: dt.datetime | None
+    overdue_at: dt.datetime | None
     row_version: int
 
 
@@ -81,6 +82,7 @@ def check_out(c: Check) -> CheckOut:
         c.statement,
         c.decision_reasons,
         c.decided_at,
+        c.overdue_at,
         c.row_version,
     )
 
