@@ -1,7 +1,7 @@
 """The supervision loop's figures for a seeded period match a hand count (PRODUCT.md §4).
 
-The period is February 2027, on the app whose clock the test moves; no other test
-writes in it.
+The periods (February and June 2027) are on the app whose clock the tests move; no other
+test writes in them.
 """
 
 from __future__ import annotations
@@ -143,3 +143,27 @@ async def test_the_figures_of_a_period_match_a_hand_count(clocked: Any) -> None:
         headers=admin,
     )
     assert before.json()["departments"][0]["pushed"] == 0
+
+
+async def test_the_approval_figures_of_a_period_match_a_hand_count(clocked: Any) -> None:
+    client = clocked.client
+    clocked.at("2027-06-15 10:00")  # no other test files in June 2027 on this app
+    for _ in range(3):
+        await issue(client)
+    decider = await login(client, "decider")
+    response = await client.get(
+        "/api/metrics/approvals", params={"from": "2027-06-01", "to": "2027-06-30"}, headers=decider
+    )
+    assert response.status_code == 200, response.text
+    figures = {f["permit_code"]: f for f in response.json()["permit_types"]}
+    hygiene = figures["public_place_hygiene"]
+    assert (hygiene["filed"], hygiene["decided"], hygiene["approved"]) == (3, 3, 3)
+    assert hygiene["on_the_spot"] == 3 and hygiene["on_the_spot_rate"] == 1.0  # 即办率
+    # 5 minutes promised against the law's 20 working days of 8 hours: 1 - (5/480)/20.
+    assert hygiene["compression_ratio"] == round(1 - (5 / 480) / 20, 4)  # 承诺时限压缩比
+    assert hygiene["average_handling_days"] == 0 and hygiene["worst_handling_days"] == 0
+    window = await login(client, "window")
+    refused = await client.get(
+        "/api/metrics/approvals", params={"from": "2027-06-01", "to": "2027-06-30"}, headers=window
+    )
+    assert refused.status_code == 403

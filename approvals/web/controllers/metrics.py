@@ -9,7 +9,12 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 from msgspec import Struct
 
-from approvals.services.metrics import DepartmentFigures, supervision_figures
+from approvals.services.metrics import (
+    DepartmentFigures,
+    PermitFigures,
+    approval_figures,
+    supervision_figures,
+)
 from approvals.web.errors import error_responses
 from approvals.web.security import PrincipalDep, ServicesDep, logged_in
 
@@ -36,6 +41,46 @@ class FiguresOut(Struct):
     deliveries_pending: int
     delivery_success_rate: float | None
     oldest_pending_seconds: float | None
+
+
+class PermitFiguresOut(Struct):
+    permit_code: str
+    permit_name: str
+    filed: int
+    decided: int
+    approved: int
+    on_the_spot: int
+    on_the_spot_rate: float | None  # 即办率
+    promised_days: float
+    statutory_days: float
+    compression_ratio: float  # 承诺时限压缩比
+    average_handling_days: float | None
+    worst_handling_days: int | None
+    open_overdue: int
+
+
+class ApprovalMetricsOut(Struct):
+    period_from: dt.date
+    period_to: dt.date
+    permit_types: list[PermitFiguresOut]
+
+
+def permit_out(f: PermitFigures) -> PermitFiguresOut:
+    return PermitFiguresOut(
+        f.permit_code,
+        f.permit_name,
+        f.filed,
+        f.decided,
+        f.approved,
+        f.on_the_spot,
+        f.on_the_spot_rate,
+        round(f.promised_days, 4),
+        f.statutory_days,
+        f.compression_ratio,
+        f.average_handling_days,
+        f.worst_handling_days,
+        f.open_overdue,
+    )
 
 
 class MetricsOut(Struct):
@@ -91,3 +136,21 @@ class MetricsController(Controller):
     ) -> MetricsOut:
         figures = await supervision_figures(services, principal, department, start, end)
         return MetricsOut(start, end, [figures_out(f) for f in figures])
+
+    @get(
+        "/api/metrics/approvals",
+        operation_id="approvalMetrics",
+        summary="即办率, 承诺时限压缩比, average and worst handling time (working days) and cases "
+        "open past due, per permit type, for applications filed in a period",
+        responses=error_responses(400, 401, 403),
+    )
+    async def approvals(
+        self,
+        principal: PrincipalDep,
+        services: ServicesDep,
+        start: Annotated[dt.date, QueryParameter(name="from")],
+        end: Annotated[dt.date, QueryParameter(name="to")],
+        permit_code: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> ApprovalMetricsOut:
+        figures = await approval_figures(services, principal, permit_code, start, end)
+        return ApprovalMetricsOut(start, end, [permit_out(f) for f in figures])
