@@ -153,6 +153,12 @@ async def purge_expired_sessions(before: datetime) -> None:
     await LoginSession.delete().where(LoginSession.expires_at < before)
 
 
+async def department_kind(code: str) -> str | None:
+    """approval | review | supervision, or None if there is no such department."""
+    rows = await Department.select(Department.kind).where(Department.code == code)
+    return str(rows[0]["kind"]) if rows else None
+
+
 async def supervisors_of(department: str) -> list[uuid.UUID]:
     """A supervision department's supervisors, who are reminded of items to claim."""
     rows = await Account.select(Account.id, Account.roles).where(

@@ -17,8 +17,8 @@ from approvals.domain.delivery import SigningSecret, Subscription, SubscriptionS
 from approvals.domain.errors import DomainError, ErrorKind, conflict, forbidden, not_found
 from approvals.domain.events import EVENT_TYPE_PREFIX, DomainEvent
 from approvals.domain.people import Principal, Role
-from approvals.persistence.statements import fetch
 from approvals.persistence.transactions import transaction
+from approvals.repository import accounts as account_repo
 from approvals.repository import deliveries as repo
 from approvals.services.audit_log import append_to_chain
 from approvals.services.context import Services
@@ -82,8 +82,7 @@ async def _check_url(url: str) -> None:
 
 
 async def _supervision_department(code: str) -> None:
-    rows = await fetch("SELECT kind FROM department WHERE code = :code", code=code)
-    if not rows or rows[0]["kind"] != "supervision":
+    if await account_repo.department_kind(code) != "supervision":
         raise DomainError(
             ErrorKind.INVALID,
             "not_a_supervision_department",

@@ -21,7 +21,7 @@ from approvals.domain.errors import DomainError, ErrorKind, conflict, forbidden,
 from approvals.domain.events import EVENT_TYPE_PREFIX
 from approvals.domain.ids import uuid7
 from approvals.domain.people import Principal, Role
-from approvals.persistence.statements import WriteBatch, fetch
+from approvals.persistence.statements import WriteBatch
 from approvals.persistence.transactions import transaction
 from approvals.repository import accounts as account_repo
 from approvals.repository import outbox as outbox_repo
@@ -234,8 +234,8 @@ async def reassign(
     item = await _item_for(principal, item_id)
     if item.row_version != expected_version or item.status != "returned":
         raise _stale(item)
-    rows = await fetch("SELECT kind FROM department WHERE code = :code", code=department)
-    if not rows or rows[0]["kind"] != "supervision" or department == item.department:
+    kind = await account_repo.department_kind(department)
+    if kind != "supervision" or department == item.department:
         raise DomainError(
             ErrorKind.INVALID,
             "not_a_supervision_department",
