@@ -15,6 +15,7 @@ from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -43,6 +44,8 @@ from approvals.web.controllers.supervision import SupervisionController
 from approvals.web.controllers.verification import TrustDataController, VerificationController
 from approvals.web.controllers.workflow import WorkflowController
 from approvals.web.errors import EXCEPTION_HANDLERS
+from approvals.web.pages import page_router, static_router
+from approvals.web.pages.base import page_exception_handler
 from approvals.web.security import provide_principal, provide_services
 
 log = logging.getLogger("approvals")
@@ -85,6 +88,15 @@ SECURITY_HEADERS = [
     ResponseHeader(name="X-Frame-Options", value="DENY"),
     ResponseHeader(name="Referrer-Policy", value="no-referrer"),
 ]
+
+
+def _not_found(request: Any, exc: Exception) -> Any:
+    """An unknown address: a page in Chinese for a browser, the JSON error for the API."""
+    path = request.url.path
+    wants_page = "text/html" in request.headers.get("accept", "")
+    if wants_page and not path.startswith(("/api/", "/.well-known/", "/schema")):
+        return page_exception_handler(request, exc)
+    return EXCEPTION_HANDLERS[HTTPException](request, exc)
 
 
 def create_app(conf: Settings | None = None, clock: Clock | None = None) -> Litestar:
@@ -131,12 +143,14 @@ def create_app(conf: Settings | None = None, clock: Clock | None = None) -> Lite
             SupervisionController,
             PostCheckController,
             MetricsController,
+            page_router(),
+            static_router(),
         ],
         dependencies={
             "principal": Provide(provide_principal),
             "services": Provide(provide_services),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: _not_found},
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         openapi_config=OpenAPIConfig(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from approvals.clock import local_date
@@ -13,7 +14,14 @@ from approvals.domain.certificates import (
     effective_status,
 )
 from approvals.domain.certificates import STATUS_NAMES_ZH as CERT_STATUS_NAMES_ZH
-from approvals.web.schemas import ApplicationOut, CertificateOut, ComponentOut
+from approvals.domain.clocks import PAUSE_NAMES_ZH, ClockReading, PauseReason
+from approvals.repository import audit as audit_repo
+from approvals.repository.pauses import pauses_of
+from approvals.services.audit_log import chain_of_application
+from approvals.services.case_clock import case_clocks
+from approvals.services.context import Services
+from approvals.web.schemas import ApplicationOut, CertificateOut, ComponentOut, TimelineEntry
+from approvals.web.schemas_workflow import ClockOut, ClocksOut, PauseOut
 from certs.qr import verification_url
 
 
@@ -101,3 +109,51 @@ def application_out(
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def clock_out(reading: ClockReading | None) -> ClockOut | None:
+    if reading is None:
+        return None
+    return ClockOut(
+        reading.limit_days,
+        reading.used_days,
+        reading.remaining_days,
+        reading.paused_days,
+        reading.due,
+        reading.provisional,
+        reading.state.value,
+        reading.met,
+    )
+
+
+async def clocks_out(services: Services, app: Application) -> ClocksOut:
+    """Both clocks (promised, statutory) and every pause, as they stand today."""
+    readings = await case_clocks(services, app, local_date(services.clock.now()))
+    pauses = [
+        PauseOut(
+            p["reason"],
+            PAUSE_NAMES_ZH[PauseReason(p["reason"])],
+            p["started_on"],
+            p["ended_on"],
+            p["started_by"],
+            p["note"],
+        )
+        for p in await pauses_of(app.id)
+    ]
+    return ClocksOut(
+        readings.intake.due if readings.intake else None,
+        clock_out(readings.promised),
+        clock_out(readings.statutory),
+        pauses,
+    )
+
+
+async def timeline_of(application_id: uuid.UUID) -> list[TimelineEntry]:
+    """Everything that happened to the case, from its audit chain, oldest first."""
+    entries = await audit_repo.entries_for_chain(chain_of_application(application_id))
+    return [
+        TimelineEntry(
+            e.seq, e.at.isoformat(), e.action, e.actor_name, e.reason, e.target_type, e.target_id
+        )
+        for e in entries
+    ]

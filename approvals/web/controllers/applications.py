@@ -15,14 +15,12 @@ from approvals.domain.applications import Application
 from approvals.domain.errors import DomainError, ErrorKind
 from approvals.domain.people import Role
 from approvals.repository import applications as app_repo
-from approvals.repository import audit as audit_repo
 from approvals.repository import certificates as cert_repo
 from approvals.services.access import visible_application
-from approvals.services.audit_log import chain_of_application
 from approvals.services.cases import CommitmentSignature, SubmitCommand
 from approvals.services.filing import submit_application
 from approvals.web.errors import error_responses
-from approvals.web.presenters import application_out, certificate_out
+from approvals.web.presenters import application_out, certificate_out, timeline_of
 from approvals.web.schemas import (
     ApplicationCreated,
     ApplicationIn,
@@ -161,16 +159,4 @@ class ApplicationController(Controller):
         self, application_id: FromPath[uuid.UUID], principal: PrincipalDep
     ) -> list[TimelineEntry]:
         application = await visible_application(principal, application_id)
-        entries = await audit_repo.entries_for_chain(chain_of_application(application.id))
-        return [
-            TimelineEntry(
-                e.seq,
-                e.at.isoformat(),
-                e.action,
-                e.actor_name,
-                e.reason,
-                e.target_type,
-                e.target_id,
-            )
-            for e in entries
-        ]
+        return await timeline_of(application.id)

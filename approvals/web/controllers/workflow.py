@@ -13,28 +13,24 @@ from litestar.params import FromPath, JSONBody
 
 from approvals.clock import local_date
 from approvals.domain.applications import Application
-from approvals.domain.clocks import PAUSE_NAMES_ZH, ClockReading, PauseReason
+from approvals.domain.clocks import PauseReason
 from approvals.repository import certificates as cert_repo
 from approvals.repository import inspections as inspection_repo
-from approvals.repository.pauses import pauses_of
 from approvals.services import decision, inspection, intake, queue
 from approvals.services.access import visible_application
-from approvals.services.case_clock import case_clocks
 from approvals.services.context import Services
 from approvals.services.intake import CorrectionItem
 from approvals.web.controllers.reviews import inspection_out
 from approvals.web.errors import error_responses
-from approvals.web.presenters import application_out
+from approvals.web.presenters import application_out, clocks_out
 from approvals.web.schemas import ApplicationOut
 from approvals.web.schemas_workflow import (
     AssigneeIn,
-    ClockOut,
     ClocksOut,
     CorrectionIn,
     DecisionIn,
     InspectionOut,
     PauseIn,
-    PauseOut,
     ReasonsIn,
     ResubmitIn,
     ResultsIn,
@@ -50,21 +46,6 @@ ACTION = error_responses(400, 401, 403, 404, 409, 422)
 
 def _out(services: Services, app: Application) -> ApplicationOut:
     return application_out(app, with_form=True, today=local_date(services.clock.now()))
-
-
-def _clock(reading: ClockReading | None) -> ClockOut | None:
-    if reading is None:
-        return None
-    return ClockOut(
-        reading.limit_days,
-        reading.used_days,
-        reading.remaining_days,
-        reading.paused_days,
-        reading.due,
-        reading.provisional,
-        reading.state.value,
-        reading.met,
-    )
 
 
 class WorkflowController(Controller):
@@ -358,22 +339,4 @@ class WorkflowController(Controller):
         self, application_id: Id, principal: PrincipalDep, services: ServicesDep
     ) -> ClocksOut:
         app = await visible_application(principal, application_id)
-        today = local_date(services.clock.now())
-        readings = await case_clocks(services, app, today)
-        pauses = [
-            PauseOut(
-                p["reason"],
-                PAUSE_NAMES_ZH[PauseReason(p["reason"])],
-                p["started_on"],
-                p["ended_on"],
-                p["started_by"],
-                p["note"],
-            )
-            for p in await pauses_of(app.id)
-        ]
-        return ClocksOut(
-            readings.intake.due if readings.intake else None,
-            _clock(readings.promised),
-            _clock(readings.statutory),
-            pauses,
-        )
+        return await clocks_out(services, app)
