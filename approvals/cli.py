@@ -93,6 +93,8 @@ def print_banner(base_url: str, demo: bool) -> None:
     lines = [
         "",
         "卫生健康行政许可审批服务 — licence-approval service",
+        f"  Open in a browser: {base_url}/   (log in at {base_url}/login)",
+        f"  一键导航 (guide):   {base_url}/guide",
         f"  API docs:       {base_url}/schema",
         f"  Health:         {base_url}/health",
         f"  Catalogue:      {base_url}/api/catalogue",
@@ -109,7 +111,9 @@ def _demo_lines(base_url: str, password: str, users: Any) -> list[str]:
         f"  Demo accounts (password for all: {password}):",
         *(f"    {u.username:<18} {u.display_name}" for u in users),
         "",
-        "  Log in:  curl -s -X POST "
+        f"  Pages:   {base_url}/login — applicant → /my, window/reviewer/inspector/decider → "
+        "/work, supervisor → /supervise, admin → /admin, statistics → /stats",
+        "  API:     curl -s -X POST "
         f"{base_url}/api/auth/login -H 'Content-Type: application/json' "
         f'-d \'{{"username":"applicant","password":"{password}"}}\'',
         "",

@@ -154,6 +154,26 @@ async def client(app: Any) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
+async def page_clients(app: Any, client: Any) -> AsyncIterator[Any]:
+    """Make browser-like clients on the started app, each with its own cookie jar:
+    ``http = page_clients()``. All are closed when the test ends."""
+    import httpx
+
+    made: list[httpx.AsyncClient] = []
+
+    def make() -> httpx.AsyncClient:
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+        )
+        made.append(http)
+        return http
+
+    yield make
+    for http in made:
+        await http.aclose()
+
+
+@pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
 

@@ -36,16 +36,36 @@ async def confirm(page: Any) -> None:
 
 
 async def shoot(page: Any, screens: Path, name: str) -> None:
-    """Screenshots of the page as it is now: desktop, phone and large text (长者版).
+    """Screenshots of the page as it is now: desktop, phone and large text (长者版), and
+    axe-core's accessibility rules on the desktop and the large-text rendering.
 
-    The large-text mode is a cookie the page's own switch sets; it is turned off again."""
+    The large-text rendering is asked for with ``?large=1`` (what the switch's cookie does
+    for every page), then the page is loaded again as it was."""
     url = page.url
     await page.set_viewport_size(DESKTOP)
+    await assert_accessible(page)
     await page.screenshot(path=str(screens / f"{name}-desktop.png"), full_page=True)
     await page.set_viewport_size(PHONE)
     await page.screenshot(path=str(screens / f"{name}-phone.png"), full_page=True)
     await page.set_viewport_size(DESKTOP)
     await page.goto(url + ("&" if "?" in url else "?") + "large=1")
     assert "large" in (await page.locator("body").get_attribute("class") or "")
+    await assert_accessible(page)
     await page.screenshot(path=str(screens / f"{name}-large.png"), full_page=True)
     await page.goto(url)
+
+
+async def assert_accessible(page: Any) -> None:
+    """axe-core's WCAG 2 A and AA rules on the page as it is: no serious or critical
+    violation (missing labels, too little contrast, unnamed buttons, bad ARIA...)."""
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"{page.url}:\n" + "\n".join(serious)

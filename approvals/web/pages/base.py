@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,13 @@ from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from approvals.domain.errors import DomainError, ErrorKind
 from approvals.domain.people import ROLE_NAMES_ZH, Principal, Role
+from approvals.repository import accounts as account_repo
 from approvals.services.context import Services
 from approvals.web.security import COOKIE_NAME
 
@@ -72,7 +74,13 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
         ),
     ),
     ("监管工作台", "/supervise", frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD})),
-    ("统计分析", "/stats", frozenset({Role.DECISION_MAKER, Role.DEPARTMENT_HEAD, Role.ADMIN})),
+    # Decision makers decide revocations after a false commitment (services.post_checks).
+    ("事后核查", "/supervise/post-checks", frozenset({Role.DECISION_MAKER})),
+    (
+        "统计分析",
+        "/stats",
+        frozenset({Role.DECISION_MAKER, Role.DEPARTMENT_HEAD, Role.SUPERVISOR, Role.ADMIN}),
+    ),
     ("系统管理", "/admin", frozenset({Role.ADMIN})),
 ]
 
@@ -106,7 +114,21 @@ async def current_principal(request: AnyRequest) -> Principal | None:
     if principal is not None:
         request.state.page_principal = principal
         request.state.session_token = token
+        if principal.department:
+            names = await _department_names()
+            request.state.department_name = names.get(principal.department, principal.department)
     return principal
+
+
+_DEPARTMENTS: dict[str, Any] = {"at": -1e9, "names": {}}
+
+
+async def _department_names() -> dict[str, str]:
+    """Department code → name for the page header; departments change rarely (a minute)."""
+    if time.monotonic() - _DEPARTMENTS["at"] > 60:
+        _DEPARTMENTS["names"] = await account_repo.department_names()
+        _DEPARTMENTS["at"] = time.monotonic()
+    return _DEPARTMENTS["names"]  # type: ignore[no-any-return]
 
 
 async def require(request: AnyRequest, *roles: Role) -> Principal:
@@ -248,6 +270,7 @@ def render(
             ),
             "nav": nav,
             "csrf": principal.csrf_token if principal else "",
+            "department_name": request.state.get("department_name", ""),
             "flash": flash,
             "large": is_large(request),
             "path": request.url.path,
@@ -322,7 +345,12 @@ def page_exception_handler(request: AnyRequest, exc: Exception) -> Response[Any]
     )
 
 
-PAGE_EXCEPTION_HANDLERS: Mapping[Any, Any] = {Exception: page_exception_handler}
+# Litestar picks the handler by the exception's class across all layers, so the app's
+# JSON handlers for these classes would win over a page router's ``Exception`` alone.
+PAGE_EXCEPTION_HANDLERS: Mapping[Any, Any] = dict.fromkeys(
+    (Exception, HTTPException, NotFoundException, ValidationException, DomainError),
+    page_exception_handler,
+)
 
 
 def new_login_csrf() -> str:

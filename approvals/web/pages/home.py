@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from approvals.domain.errors import DomainError
 from approvals.web.pages.base import (
+    CSRF_PAGE_ZH,
     LARGE_COOKIE,
     LOGIN_CSRF_COOKIE,
     current_principal,
@@ -85,13 +86,16 @@ class HomePages(Controller):
 
     @post("/logout")
     async def logout(self, request: AnyRequest) -> Redirect:
+        """Ends the session. A post without the session's token (a forged cross-site
+        log-out) changes nothing, not even the cookie."""
         principal = await current_principal(request)
-        if principal is not None:
-            form = await request.form()
-            if hmac.compare_digest(
-                str(form.get("csrf_token", "")).encode(), principal.csrf_token.encode()
-            ):
-                await services_of(request).sessions.logout(request.state.session_token, principal)
+        if principal is None:
+            return Redirect(path="/login", status_code=303)
+        form = await request.form()
+        sent = str(form.get("csrf_token", ""))
+        if not hmac.compare_digest(sent.encode(), principal.csrf_token.encode()):
+            return redirect(request, home_of(principal), CSRF_PAGE_ZH, "error")
+        await services_of(request).sessions.logout(request.state.session_token, principal)
         response = redirect(request, "/login", "您已安全退出。")
         response.cookies.append(Cookie(key=COOKIE_NAME, value="", max_age=0, path="/"))
         return response
