@@ -173,3 +173,17 @@ async def heads_of(department: str) -> list[uuid.UUID]:
         (Account.department == department) & (Account.is_active == True)  # noqa: E712
     )
     return [as_uuid(r["id"]) for r in rows if Role.DEPARTMENT_HEAD in parse_roles(r["roles"])]
+
+
+async def active_staff(department: str, role: Role) -> list[AccountRecord]:
+    """A department's active accounts holding ``role`` (for pickers on staff pages)."""
+    rows = await Account.select().where(
+        (Account.department == department) & (Account.is_active == True)  # noqa: E712
+    )
+    return sorted((a for a in map(_account, rows) if role in a.roles), key=lambda a: a.display_name)
+
+
+async def department_names() -> dict[str, str]:
+    """Department code → name, for people-facing pages."""
+    rows = await Department.select(Department.code, Department.name)
+    return {str(r["code"]): str(r["name"]) for r in rows}

@@ -260,12 +260,23 @@ async def queue(
     due_before: date | None,
     after: tuple[date, uuid.UUID] | None,
     limit: int,
+    permit_code: str | None = None,
+    match: tuple[str, str] | None = None,
 ) -> list[Application]:
     """Open cases, most urgent first: keyset pagination on (next_due, id), which the queue
-    indexes end in, so a page costs the same with a thousand cases or a million."""
+    indexes end in, so a page costs the same with a thousand cases or a million.
+
+    ``match`` is (column, value): equality on ``number``, ``acceptance_no`` or
+    ``holder_code``, or a substring of ``holder_name`` (filtered inside the same index
+    range, so it costs at most the open cases of the department)."""
     where = ["next_due IS NOT NULL"]
     params: dict[str, Any] = {"limit": limit}
-    for column, value in (("department", department), ("status", status), ("assignee", assignee)):
+    for column, value in (
+        ("department", department),
+        ("status", status),
+        ("assignee", assignee),
+        ("permit_code", permit_code),
+    ):
         if value is not None:
             where.append(f"{column} = :{column}")
             params[column] = value
@@ -274,6 +285,17 @@ async def queue(
     if due_before is not None:
         where.append("next_due < :due_before")
         params["due_before"] = due_before
+    if match is not None:
+        column, value = match
+        if column == "holder_name":
+            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("holder_name LIKE :match ESCAPE '\\'")
+            params["match"] = f"%{escaped}%"
+        elif column in ("number", "acceptance_no", "holder_code"):
+            where.append(f"{column} = :match")
+            params["match"] = value
+        else:
+            raise ValueError(column)
     if after is not None:
         # A row-value comparison both engines turn into an index range: page 500 starts
         # where page 499 ended instead of filtering its way there.

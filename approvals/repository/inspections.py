@@ -86,3 +86,17 @@ async def save(i: Inspection, expected_version: int) -> bool:
     if rows:
         i.row_version = expected_version + 1
     return bool(rows)
+
+
+async def open_for_inspector(account_id: uuid.UUID, limit: int) -> list[Inspection]:
+    """Open inspections (case in inspection or rectification) this account is appointed to,
+    most urgent case first. The case's status index bounds the scan to open inspections."""
+    rows = await fetch(
+        "SELECT i.* FROM application a JOIN inspection i ON i.application = a.id"
+        " WHERE a.status IN ('inspection', 'rectification')"
+        " AND CAST(i.inspectors AS TEXT) LIKE :who"
+        " ORDER BY a.next_due, a.id LIMIT :limit",
+        who=f'%"{account_id}"%',
+        limit=limit,
+    )
+    return [_inspection(r) for r in rows]

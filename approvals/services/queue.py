@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,25 @@ class QueueFilter:
     assignee: str | None = None  # "me", "none" or an account id
     due_before: date | None = None
     overdue: bool = False
+    permit_code: str | None = None
+    search: str | None = None  # a case number, acceptance number, credit code or holder name
+
+
+CASE_NUMBER = re.compile(r"^[A-Z]{2}\d{8}[0-9A-Z]{10}$")
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def search_match(text: str) -> tuple[str, str]:
+    """Which column a search box's text names: each is one equality (or, for a holder's
+    name, one substring) so the query stays inside the queue's index range."""
+    text = text.strip()
+    if CASE_NUMBER.match(text.upper()):
+        return "number", text.upper()
+    if "受字" in text:
+        return "acceptance_no", text
+    if CREDIT_CODE.match(text.upper()):
+        return "holder_code", text.upper()
+    return "holder_name", text
 
 
 async def list_queue(
@@ -56,6 +76,8 @@ async def list_queue(
         due_before=due_before,
         after=after,
         limit=limit,
+        permit_code=wanted.permit_code,
+        match=search_match(wanted.search) if wanted.search and wanted.search.strip() else None,
     )
 
 
