@@ -124,6 +124,15 @@ async def listing(
     return [_check(r) for r in rows]
 
 
+async def of_application(application_id: uuid.UUID) -> list[Check]:
+    """The post-checks of one case (a supervision item's page links to them)."""
+    rows = await fetch(
+        "SELECT * FROM post_check WHERE application = :app ORDER BY created_at, id",
+        app=application_id,
+    )
+    return [_check(r) for r in rows]
+
+
 async def update(check: Check, expected_from: tuple[str, ...], **changes: Any) -> bool:
     """Compare-and-set on version and status; ``changes`` are column values."""
     if "evidence" in changes:
