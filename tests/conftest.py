@@ -153,6 +153,15 @@ async def client(app: Any) -> AsyncIterator[Any]:
         await hook(app)
 
 
+@pytest.fixture(autouse=True)
+def _forget_cookies(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The shared client keeps the cookies it is sent (a cookie log-in in one test would
+    log in every later test): each test starts with an empty jar."""
+    yield
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").cookies.clear()
+
+
 @pytest.fixture
 async def page_clients(app: Any, client: Any) -> AsyncIterator[Any]:
     """Make browser-like clients on the started app, each with its own cookie jar:

@@ -94,14 +94,17 @@ async def verify_audit_log(secret: bytes, now: datetime | None = None) -> Report
         prev, expected_first = seal.seal_hash, seal.last_entry_id + 1
         sealed_up_to = seal.last_entry_id
         report.seals += 1
+    # Seals cover a contiguous id range and the sealer stops at the first young entry, so
+    # only the first unsealed entry can be overdue: one behind a young entry (a clock that
+    # stood elsewhere when it was written) is waiting its turn, not missing its seal.
     for entries in by_chain.values():
         for entry in entries:
-            if (
-                (entry.id or 0) > sealed_up_to
-                and entry.at < now - UNSEALED_ALARM
-                and (oldest_unsealed is None or (entry.id or 0) < (oldest_unsealed.id or 0))
+            if (entry.id or 0) > sealed_up_to and (
+                oldest_unsealed is None or (entry.id or 0) < (oldest_unsealed.id or 0)
             ):
                 oldest_unsealed = entry
+    if oldest_unsealed is not None and oldest_unsealed.at >= now - UNSEALED_ALARM:
+        oldest_unsealed = None
     if oldest_unsealed is not None:
         report.faults.append(
             Fault(
