@@ -31,10 +31,14 @@ EVERYONE = ("applicant", *STAFF, "supervisor", "admin")
 NOT_APPLICANT = tuple(r for r in EVERYONE if r != "applicant")
 # Administrators may read any case, as in the API (Principal.can_read_case, CASE_STAFF).
 NOT_STAFF = ("applicant", "supervisor")
-NOT_SUPERVISION = ("applicant", "window_staff", "reviewer", "inspector", "decision_maker", "admin")
-# Post-checks: the decision maker decides a revocation on the post-check page, and the API
-# lets administrators read every post-check (services.post_checks.list_checks).
-NOT_POST_CHECKS = ("applicant", "window_staff", "reviewer", "inspector")
+# Supervision items, as services.supervision._console_department: supervisors and department
+# heads read their own department's; administrators, window staff and decision makers (the
+# approval side, who reassign returned items) every department's. Post-checks, as
+# services.post_checks.list_checks / _visible: the same people (the holder reads theirs at
+# /my/post-checks). Everyone else is refused.
+SUPERVISION_READERS = ("supervisor", "department_head", "window_staff", "decision_maker", "admin")
+NOT_SUPERVISION = ("applicant", "reviewer", "inspector")
+NOT_POST_CHECKS = NOT_SUPERVISION
 NOT_ADMIN = tuple(r for r in EVERYONE if r != "admin")
 NOT_STATS = ("applicant", "window_staff", "reviewer", "inspector")  # as /api/metrics/*
 
@@ -205,17 +209,22 @@ async def test_staff_pages_refuse_applicants_and_supervisors(
 
 async def test_supervision_pages_refuse_other_roles_and_other_departments(world: World) -> None:
     w, report = world, Report()
-    other = ("other_supervisor",)
+    # The department head here heads the approval section: another department than the
+    # item's and the check's (health inspection), so those are not theirs — 404 as in the API.
+    other = ("other_supervisor", "department_head")
+    item, check = f"/supervise/items/{w.item_id}", f"/supervise/post-checks/{w.check_id}"
     await _apply(
         w,
         [
             Rule("/supervise", "supervisor", NOT_SUPERVISION),
-            Rule(f"/supervise/items/{w.item_id}", "supervisor", NOT_SUPERVISION, other, True),
+            Rule(item, "supervisor", NOT_SUPERVISION, other),
             Rule("/supervise/post-checks", "supervisor", NOT_POST_CHECKS),
-            Rule(
-                f"/supervise/post-checks/{w.check_id}", "supervisor", NOT_POST_CHECKS, other, True
-            ),
-            Rule(f"/supervise/post-checks/{w.check_id}", "decision_maker", ()),
+            Rule(check, "supervisor", NOT_POST_CHECKS, other),
+            # Each other reader opens the lists, and the approval side the records too.
+            *(Rule("/supervise", r, ()) for r in SUPERVISION_READERS),
+            *(Rule("/supervise/post-checks", r, ()) for r in SUPERVISION_READERS),
+            *(Rule(item, r, ()) for r in ("window_staff", "decision_maker", "admin")),
+            *(Rule(check, r, ()) for r in ("window_staff", "decision_maker", "admin")),
         ],
         report,
     )

@@ -161,3 +161,48 @@ async def test_claim_find_false_state_revoke_and_the_public_page_says_revoked(
         path=str(screens / "supervise-revoked-public-phone.png"), full_page=True
     )
     await public.close()
+
+
+async def test_a_window_clerk_finds_a_returned_item_and_reassigns_it(
+    browser: Any, live_server: str, client: Any, screens: Path
+) -> None:
+    holder = await applicant_account()
+    headers = await login(client, holder)
+    filed = await client.post(
+        "/api/applications", json=await hygiene_application(client), headers=headers
+    )
+    assert filed.status_code == 201, filed.text
+    items = await item_repo.of_application(uuid.UUID(filed.json()["application"]["id"]))
+    item = next(i for i in items if i.department == "health_inspection")
+    supervisor, _ = await staff_account("supervisor", "health_inspection")
+    returned = await client.post(
+        f"/api/supervision-items/{item.id}/return",
+        json={"expected_version": item.row_version, "reason": "该场所由医疗保障部门监管"},
+        headers=await login(client, supervisor),
+    )
+    assert returned.status_code == 200, returned.text
+    clerk, _ = await staff_account("window_staff", "health_approval")
+
+    page = await logged_in_page(browser, live_server, clerk)
+    await page.get_by_role("link", name="监管工作台").click()
+    await page.wait_for_load_state()
+    assert "等待重新指派" in await page.locator(".sv-returned").inner_text()
+    await shoot(page, screens, "supervise-console-approval")
+    await page.get_by_role("link", name="查看已退回的事项").click()
+    await page.wait_for_load_state()
+    row = await _row_of(page, str(item.id))
+    assert "已退回" in await row.inner_text()
+    await shoot(page, screens, "supervise-returned")
+    await row.locator("a").first.click()
+    await page.wait_for_load_state()
+    assert "该场所由医疗保障部门监管" in await page.inner_text("main")
+    await page.get_by_label("指派给监管部门").select_option(label="市医疗保障局")
+    await shoot(page, screens, "supervise-reassign")
+    await page.get_by_label("指派给监管部门").select_option(label="市医疗保障局")
+    await page.get_by_role("button", name="重新指派").click()
+    await confirm(page)
+    assert "已重新指派给市医疗保障局" in await page.locator(".flash").inner_text()
+    moved = await item_repo.get(item.id)
+    assert moved is not None and moved.department == "medical_insurance"
+    assert moved.status == "pending"
+    await page.context.close()

@@ -417,3 +417,174 @@ async def test_an_unfulfilled_commitment_orders_a_correction_by_the_days_given(
     stale = await http.post(url, data={**base, "correction_days": "10"}, files=evidence)
     assert _flash(stale) == f"/supervise/post-checks/{check.id}"
     assert "该核查已被处理" in (await http.get(f"/supervise/post-checks/{check.id}")).text
+
+
+# -- the approval side: every department's items, and reassigning a returned one -------------
+
+
+async def _window_clerk(page_clients: Any) -> tuple[httpx.AsyncClient, str]:
+    username, _ = await staff_account("window_staff", "health_approval")
+    return await _page_login(page_clients, username, "/supervise")
+
+
+async def _returned(client: Any, page_clients: Any) -> item_repo.Item:
+    """A fresh item of health inspection, returned through the page by its supervisor."""
+    _, _, case = await _issue(client)
+    item = await _item(case)
+    http, csrf = await _supervisor(page_clients)
+    returned = await http.post(
+        f"/supervise/items/{item.id}/return",
+        data={
+            "csrf_token": csrf,
+            "expected_version": str(item.row_version),
+            "reason": "该场所由医疗保障部门监管",
+        },
+    )
+    assert _flash(returned) == f"/supervise/items/{item.id}"
+    after = await item_repo.get(item.id)
+    assert after is not None and after.status == "returned"
+    return after
+
+
+async def test_a_window_clerk_sees_every_department_and_reassigns_a_returned_item(
+    client: Any, page_clients: Any
+) -> None:
+    item = await _returned(client, page_clients)
+    market = await item_repo.get(
+        next(
+            i.id
+            for i in await item_repo.of_application(item.application_id)
+            if i.department == "market_regulation"
+        )
+    )
+    assert market is not None
+    clerk, csrf = await _window_clerk(page_clients)
+
+    # Every department's items, with the department said; the returned ones easy to find.
+    console = await clerk.get("/supervise")
+    assert console.status_code == 200 and 'id="f-department"' in console.text
+    assert "等待重新指派" in console.text and "查看已退回的事项" in console.text
+    # Window staff find the console in the main navigation (they reassign returned items).
+    assert '<a href="/supervise" aria-current="page">监管工作台</a>' in console.text
+    row = await _find_row(clerk, "/supervise?state=returned", item.id)
+    assert "已退回" in row and "市卫生健康综合监督执法局" in row
+    assert 'class="badge warn"' in row
+    await _find_row(clerk, "/supervise?department=market_regulation", market.id)
+    inspection_only = await clerk.get("/supervise?department=market_regulation&state=returned")
+    assert str(item.id) not in inspection_only.text
+    assert (await clerk.get("/supervise?department=nowhere")).status_code == 400
+
+    page = await clerk.get(f"/supervise/items/{item.id}")
+    assert page.status_code == 200 and "重新指派</button>" in page.text
+    assert "该场所由医疗保障部门监管" in page.text and "认领</button>" not in page.text
+    # The department that returned it is not offered again.
+    select = re.search(r'<select id="department".*?</select>', page.text, re.S)
+    assert select and 'value="health_inspection"' not in select.group(0)
+    assert 'value="medical_insurance"' in select.group(0)
+    url = f"/supervise/items/{item.id}/reassign"
+    version = _hidden(page.text, "expected_version")
+
+    # Nothing chosen, or a department that is not a supervision department: said, unchanged.
+    for department in ("", "health_approval"):
+        bad = await clerk.post(
+            url,
+            data={"csrf_token": csrf, "expected_version": version, "department": department},
+        )
+        assert bad.status_code == 400 and "请选择监管部门" in bad.text
+    same = await clerk.post(
+        url,
+        data={"csrf_token": csrf, "expected_version": version, "department": "health_inspection"},
+    )
+    assert same.status_code == 400 and "不是可指派的监管部门" in same.text
+    assert (await item_repo.get(item.id)).row_version == item.row_version  # type: ignore[union-attr]
+
+    done = await clerk.post(
+        url,
+        data={"csrf_token": csrf, "expected_version": version, "department": "medical_insurance"},
+    )
+    assert _flash(done) == f"/supervise/items/{item.id}"
+    moved = await item_repo.get(item.id)
+    assert moved is not None and moved.status == "pending"
+    assert moved.department == "medical_insurance"
+    shown = await clerk.get(f"/supervise/items/{item.id}")
+    assert "已重新指派给市医疗保障局" in shown.text and "重新指派</button>" not in shown.text
+
+    # A stale page (the old version) gets the service's 409 as a flash error.
+    stale = await clerk.post(
+        url,
+        data={"csrf_token": csrf, "expected_version": version, "department": "market_regulation"},
+    )
+    assert _flash(stale) == f"/supervise/items/{item.id}"
+    again = await clerk.get(f"/supervise/items/{item.id}")
+    assert 'class="flash error"' in again.text and "已被处理" in again.text
+    assert (await item_repo.get(item.id)).department == "medical_insurance"  # type: ignore[union-attr]
+
+    # The new department's supervisor sees it in their console, and may claim it;
+    # the department that returned it no longer sees it.
+    insurer, insurer_csrf = await _supervisor(page_clients, "medical_insurance")
+    row = await _find_row(insurer, "/supervise?state=pending", item.id)
+    assert "待认领" in row
+    item_page = await insurer.get(f"/supervise/items/{item.id}")
+    assert "审批部门重新指派，推送至本部门" in item_page.text and "原部门退回理由" in item_page.text
+    claimed = await insurer.post(
+        f"/supervise/items/{item.id}/claim", data={"csrf_token": insurer_csrf}
+    )
+    assert _flash(claimed) == f"/supervise/items/{item.id}"
+    inspector, _ = await _supervisor(page_clients)
+    assert (await inspector.get(f"/supervise/items/{item.id}")).status_code == 404
+
+
+async def test_a_supervisor_may_not_reassign_and_a_forged_token_changes_nothing(
+    client: Any, page_clients: Any
+) -> None:
+    item = await _returned(client, page_clients)
+    url = f"/supervise/items/{item.id}/reassign"
+    data = {"expected_version": str(item.row_version), "department": "medical_insurance"}
+
+    supervisor, csrf = await _supervisor(page_clients)
+    page = await supervisor.get(f"/supervise/items/{item.id}")
+    assert page.status_code == 200 and "重新指派</button>" not in page.text
+    assert "等待审批部门重新指派" in page.text
+    refused = await supervisor.post(url, data={**data, "csrf_token": csrf})
+    assert refused.status_code == 403 and "无权访问" in refused.text
+
+    head_name, _ = await staff_account("department_head", "health_inspection")
+    head, head_csrf = await _page_login(page_clients, head_name, "/supervise")
+    refused = await head.post(url, data={**data, "csrf_token": head_csrf})
+    assert refused.status_code == 403
+
+    clerk, _ = await _window_clerk(page_clients)
+    for forged in ({"csrf_token": "forged"}, {}):
+        response = await clerk.post(url, data={**data, **forged})
+        assert response.status_code == 403 and "页面已过期" in response.text
+    after = await item_repo.get(item.id)
+    assert after is not None and after.status == "returned"
+    assert after.department == "health_inspection" and after.row_version == item.row_version
+
+
+async def test_the_approval_side_reads_items_and_post_checks_as_the_api_lets_it(
+    client: Any, page_clients: Any
+) -> None:
+    _, _, case = await _issue(client)
+    item = await _item(case)
+    check = await _check(case)
+    for role in ("window_staff", "decision_maker", "admin"):
+        username, _ = await staff_account(role, "health_approval")
+        http, csrf = await _page_login(page_clients, username, "/supervise")
+        for path in (
+            f"/supervise/items/{item.id}",
+            "/supervise/post-checks",
+            f"/supervise/post-checks/{check.id}",
+        ):
+            response = await http.get(path)
+            assert response.status_code == 200, (role, path, response.status_code)
+        # Reading is not acting: claiming is the department's supervisors' (the service's 403).
+        refused = await http.post(f"/supervise/items/{item.id}/claim", data={"csrf_token": csrf})
+        assert refused.status_code == 403, role
+    for role in ("reviewer", "inspector"):
+        username, _ = await staff_account(role, "medical_administration")
+        http, _ = await _page_login(page_clients, username, "/work")
+        for path in ("/supervise", f"/supervise/items/{item.id}", "/supervise/post-checks"):
+            response = await http.get(path)
+            assert response.status_code == 403 and "无权访问" in response.text, (role, path)
+    assert (await item_repo.get(item.id)).status == "pending"  # type: ignore[union-attr]

@@ -73,7 +73,13 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
             }
         ),
     ),
-    ("监管工作台", "/supervise", frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD})),
+    # Window staff and administrators reassign items a department returned
+    # (services.supervision.reassign); decision makers reach it from 事后核查's tabs.
+    (
+        "监管工作台",
+        "/supervise",
+        frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.WINDOW_STAFF, Role.ADMIN}),
+    ),
     # Decision makers decide revocations after a false commitment (services.post_checks).
     ("事后核查", "/supervise/post-checks", frozenset({Role.DECISION_MAKER})),
     (

@@ -33,12 +33,23 @@ from approvals.web.pages.supervisor_forms import FormErrors
 
 AnyRequest = Request[Any, Any, Any]
 PAGE_SIZE = 20
-READERS = (Role.SUPERVISOR, Role.DEPARTMENT_HEAD)
-# Decision makers decide revocations (services.post_checks.decide), so they, and
-# administrators, open the post-check pages as the API lets them.
-CHECK_READERS = (Role.SUPERVISOR, Role.DEPARTMENT_HEAD, Role.DECISION_MAKER, Role.ADMIN)
+# Who reads the console and an item, as ``services.supervision._console_department``: the
+# supervision departments (their own items), and the approval side — administrators,
+# window staff and decision makers — every department's (they reassign returned items).
+READERS = (
+    Role.SUPERVISOR,
+    Role.DEPARTMENT_HEAD,
+    Role.WINDOW_STAFF,
+    Role.DECISION_MAKER,
+    Role.ADMIN,
+)
+# Who reads post-checks here, as ``services.post_checks.list_checks`` / ``_visible``: the
+# same people (decision makers decide revocations). The holder, whom the API also lets
+# read their own, has their page at /my/post-checks.
+CHECK_READERS = READERS
 ITEM_STATES = {"": "全部", **supervision.STATUS_ZH}
 CHECK_STATES = {"": "全部", **checks.STATUS_ZH}
+RETURNED_SHOWN = 99  # the returned items counted on the approval side's console
 
 
 def _failed(request: AnyRequest, back: str, error: DomainError) -> Redirect:
@@ -68,8 +79,10 @@ class SupervisorPages(Controller):
         services = services_of(request)
         state = request.query_params.get("state", "")
         overdue = request.query_params.get("overdue") == "1"
+        department = request.query_params.get("department", "")
         cursor = request.query_params.get("cursor") or None
-        if state not in ITEM_STATES:
+        departments = await views.supervision_departments()
+        if state not in ITEM_STATES or (department and department not in departments):
             raise HTTPException(status_code=400, detail="筛选条件不正确，请重新选择。")
         try:
             after = _after(cursor) if cursor and len(cursor) <= 200 else None
@@ -78,9 +91,11 @@ class SupervisorPages(Controller):
         if cursor and after is None:
             raise HTTPException(status_code=400, detail="翻页参数无效，请从第一页重新浏览。")
         today = local_date(services.clock.now())
+        # The service decides whose items: a supervisor's own department (asking for
+        # another is its 403), every department or the one chosen for the approval side.
         rows = await supervision.list_items(
             principal,
-            department=None,
+            department=department or None,
             status=state or None,
             overdue_on=today if overdue else None,
             after=after,
@@ -88,6 +103,20 @@ class SupervisorPages(Controller):
         )
         page = rows[:PAGE_SIZE]
         names = await views.permit_names(services, {i.permit_code for i in page})
+        all_departments = views.sees_all_departments(principal)
+        returned = 0
+        if all_departments and state != "returned":
+            # Returned items wait for the approval side: say how many, with a link to them.
+            waiting = await supervision.list_items(
+                principal,
+                department=department or None,
+                status="returned",
+                overdue_on=None,
+                after=None,
+                limit=RETURNED_SHOWN + 1,
+            )
+            returned = len(waiting)
+        next_cursor = _cursor(page[-1]) if len(rows) > PAGE_SIZE else None
         return render(
             request,
             "supervisor/console.html",
@@ -100,8 +129,19 @@ class SupervisorPages(Controller):
             state=state,
             overdue=overdue,
             paged=cursor is not None,
-            next_cursor=_cursor(page[-1]) if len(rows) > PAGE_SIZE else None,
-            department=(await views.department_names()).get(principal.department or "", ""),
+            first_url=views.console_query(state, overdue, department),
+            next_url=views.console_query(state, overdue, department, next_cursor)
+            if next_cursor
+            else None,
+            returned_url=views.console_query("returned", False, department),
+            returned=returned,
+            returned_many=returned > RETURNED_SHOWN,
+            returned_shown=RETURNED_SHOWN,
+            all_departments=all_departments,
+            departments=departments,
+            chosen_department=department,
+            department=departments.get(principal.department or "")
+            or (await views.department_names()).get(principal.department or "", ""),
         )
 
     @get("/supervise/items/{item_id:uuid}")
@@ -167,6 +207,38 @@ class SupervisorPages(Controller):
                 if not status:
                     return _failed(request, back, error)
                 errors.add("note", error.zh)
+        return await pages.item_page(
+            request, principal, item_id, status_code=status, errors=errors.by_field, values=form
+        )
+
+    @post("/supervise/items/{item_id:uuid}/reassign")
+    async def reassign(
+        self, request: AnyRequest, item_id: FromPath[uuid.UUID]
+    ) -> Template | Redirect:
+        """重新指派: a returned item to another supervision department (the approval side,
+        as ``services.supervision.reassign`` decides)."""
+        principal = await require(request, *views.APPROVAL_SIDE)
+        form = await form_of(request, principal)
+        errors = FormErrors()
+        departments = await views.supervision_departments()
+        department = forms.choice(form, "department", "监管部门", departments, errors)
+        back = f"/supervise/items/{item_id}"
+        status = 400
+        if not errors:
+            try:
+                item = await supervision.reassign(
+                    services_of(request), principal, item_id, forms.version(form), department
+                )
+                return redirect(
+                    request,
+                    back,
+                    f"已重新指派给{departments[department]}，请该部门于 {item.claim_due} 前认领。",
+                )
+            except DomainError as error:
+                status = _field_status(error) or 0
+                if not status:
+                    return _failed(request, back, error)
+                errors.add("department", error.zh)
         return await pages.item_page(
             request, principal, item_id, status_code=status, errors=errors.by_field, values=form
         )

@@ -33,7 +33,20 @@ async def item_page(
     item = await supervision.get_item(principal, item_id)
     today = local_date(services.clock.now())
     mine = item.claimed_by == str(principal.account_id)
-    acting = views.can_act_on_items(principal)
+    names = await views.department_names()
+    department = names.get(item.department, item.department)
+    own = principal.department == item.department
+    # Only a supervisor of the item's own department claims, returns or feeds back.
+    acting = views.can_act_on_items(principal) and own
+    can_reassign = views.can_reassign(principal) and item.status == "returned"
+    choices = {}
+    if can_reassign:
+        # The service takes another supervision department than the one that returned it.
+        choices = {
+            code: name
+            for code, name in (await views.supervision_departments()).items()
+            if code != item.department
+        }
     return render(
         request,
         "supervisor/item.html",
@@ -44,10 +57,11 @@ async def item_page(
         state_badge=views.item_state_badge(item),
         state_words=views.item_state_words(item),
         permit_name=(await views.permit_names(services, {item.permit_code}))[item.permit_code],
-        department=(await views.department_names()).get(item.department, item.department),
+        department=department,
+        own_department=own,
         event_name=supervision.EVENT_NAMES_ZH.get(item.event_name, item.event_name),
         cert=await views.certificate_for(services, item.certificate_id),
-        history=views.item_history(item),
+        history=views.item_history(item, "" if own else department),
         claimed_late=item.claimed_at is not None and local_date(item.claimed_at) > item.claim_due,
         when=views.when,
         post_checks=await views.checks_of_item(principal, item),
@@ -55,6 +69,8 @@ async def item_page(
         can_claim=acting and item.status == "pending",
         can_return=acting and (item.status == "pending" or (item.status == "claimed" and mine)),
         can_feed_back=acting and item.status == "claimed" and mine,
+        can_reassign=can_reassign,
+        reassign_choices=choices,
         results=supervision.RESULTS,
         errors=errors or {},
         values=values or {},

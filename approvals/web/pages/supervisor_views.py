@@ -8,11 +8,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from approvals.clock import SHANGHAI
 from approvals.domain.errors import DomainError
 from approvals.domain.people import Principal, Role
 from approvals.repository import accounts as account_repo
+from approvals.repository import admin_reads
 from approvals.repository import certificates as cert_repo
 from approvals.repository import post_checks as check_repo
 from approvals.repository.post_checks import Check
@@ -90,6 +92,8 @@ def item_state_badge(item: Item) -> str:
 def item_state_words(item: Item) -> str:
     if item.status == "closed" and item.result:
         return f"已反馈（{supervision.RESULTS.get(item.result, item.result)}）"
+    if item.status == "returned":
+        return "已退回（待重新指派）"
     return supervision.STATUS_ZH[item.status]
 
 
@@ -103,15 +107,23 @@ CHECK_BADGES = {
 }
 
 
-def item_history(item: Item) -> list[TimelineItem]:
-    """The item's life in order: pushed, reminded, escalated, claimed, returned, closed."""
+def item_history(item: Item, department: str = "") -> list[TimelineItem]:
+    """The item's life in order: pushed, reminded, escalated, claimed, returned, closed.
+    ``department`` names the item's department for a reader from elsewhere (the approval
+    side); empty for its own department ("本部门")."""
     marks: list[tuple[datetime, TimelineItem]] = []
 
     def mark(at: datetime | None, what: str, actor: str = "", reason: str = "") -> None:
         if at is not None:
             marks.append((at, TimelineItem(when(at), what, actor, reason)))
 
-    mark(item.pushed_at, f"推送至本部门（{supervision.EVENT_NAMES_ZH.get(item.event_name, '')}）")
+    where = department or "本部门"
+    event = supervision.EVENT_NAMES_ZH.get(item.event_name, "")
+    if item.returned_at is not None and item.pushed_at > item.returned_at:
+        # Reassigned after a return: the push is the reassignment (repository.reassign).
+        mark(item.pushed_at, f"审批部门重新指派，推送至{where}（{event}）")
+    else:
+        mark(item.pushed_at, f"推送至{where}（{event}）")
     mark(item.reminded_at, "到期提醒")
     mark(item.escalated_at, "逾期未认领，已报科室负责人")
     mark(item.supervised_at, "逾期未认领，已督办")
@@ -183,6 +195,33 @@ async def department_names() -> dict[str, str]:
 
 def can_act_on_items(principal: Principal) -> bool:
     return principal.has(Role.SUPERVISOR)
+
+
+# The approval side: reads every department's items and reassigns returned ones, as
+# ``services.supervision._console_department`` and ``reassign`` decide.
+APPROVAL_SIDE = (Role.ADMIN, Role.WINDOW_STAFF, Role.DECISION_MAKER)
+
+
+def sees_all_departments(principal: Principal) -> bool:
+    return principal.has(*APPROVAL_SIDE)
+
+
+def can_reassign(principal: Principal) -> bool:
+    return principal.has(*APPROVAL_SIDE)
+
+
+async def supervision_departments() -> dict[str, str]:
+    """Supervision department code → name, in code order (the reassignment's choices and
+    the console's department filter)."""
+    return {d.code: d.name for d in await admin_reads.departments() if d.kind == "supervision"}
+
+
+def console_query(state: str, overdue: bool, department: str, cursor: str | None = None) -> str:
+    """The console's URL with its filters (and page), for links that keep them."""
+    params = {"state": state, "overdue": "1" if overdue else "", "department": department}
+    params["cursor"] = cursor or ""
+    shown = urlencode({k: v for k, v in params.items() if v})
+    return "/supervise" + (f"?{shown}" if shown else "")
 
 
 def can_decide(principal: Principal) -> bool:
