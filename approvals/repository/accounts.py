@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from piccolo.engine.postgres import PostgresEngine
+
 from approvals.domain.people import Role, format_roles, parse_roles
+from approvals.persistence.engine import current_engine
+from approvals.persistence.statements import fetch
 from approvals.repository.codec import as_utc, as_uuid
 from approvals.tables import Account, Department, LoginSession
 
@@ -175,15 +179,105 @@ async def heads_of(department: str) -> list[uuid.UUID]:
     return [as_uuid(r["id"]) for r in rows if Role.DEPARTMENT_HEAD in parse_roles(r["roles"])]
 
 
-async def active_staff(department: str, role: Role) -> list[AccountRecord]:
-    """A department's active accounts holding ``role`` (for pickers on staff pages)."""
+async def active_staff(department: str, *roles: Role) -> list[AccountRecord]:
+    """A department's active accounts holding any of ``roles`` (for pickers on staff pages)."""
     rows = await Account.select().where(
         (Account.department == department) & (Account.is_active == True)  # noqa: E712
     )
-    return sorted((a for a in map(_account, rows) if role in a.roles), key=lambda a: a.display_name)
+    wanted = frozenset(roles)
+    return sorted(
+        (a for a in map(_account, rows) if not wanted.isdisjoint(a.roles)),
+        key=lambda a: a.display_name,
+    )
 
 
 async def department_names() -> dict[str, str]:
     """Department code → name, for people-facing pages."""
     rows = await Department.select(Department.code, Department.name)
     return {str(r["code"]): str(r["name"]) for r in rows}
+
+
+# -- administrators' changes to an account (approvals.services.staff_accounts) --------------
+#
+# Accounts carry no version column: each change is a compare-and-set on the very values the
+# administrator saw (active or not; roles and department), so a concurrent edit is a
+# conflict instead of being silently overwritten.
+
+ADMINS_LOCK = 7_146_011  # pg advisory lock key: one change to administrators at a time
+
+
+async def set_active(account_id: uuid.UUID, active: bool) -> bool:
+    """False if the account is not (or no longer) in the opposite state."""
+    rows = (
+        await Account.update({Account.is_active: active})
+        .where((Account.id == account_id) & (Account.is_active == (not active)))
+        .returning(Account.id)
+    )
+    return bool(rows)
+
+
+async def set_access(
+    account_id: uuid.UUID,
+    roles: frozenset[Role],
+    department: str,
+    *,
+    seen_roles: frozenset[Role],
+    seen_department: str | None,
+) -> bool:
+    """New roles and department; False if either changed since they were seen."""
+    same_department = (
+        Account.department.is_null()
+        if seen_department is None
+        else Account.department == seen_department
+    )
+    rows = (
+        await Account.update({Account.roles: format_roles(roles), Account.department: department})
+        .where(
+            (Account.id == account_id)
+            & (Account.roles == format_roles(seen_roles))
+            & same_department
+        )
+        .returning(Account.id)
+    )
+    return bool(rows)
+
+
+async def set_password_hash(account_id: uuid.UUID, password_hash: str) -> bool:
+    rows = (
+        await Account.update({Account.password_hash: password_hash})
+        .where(Account.id == account_id)
+        .returning(Account.id)
+    )
+    return bool(rows)
+
+
+async def revoke_sessions_of(account_id: uuid.UUID, at: datetime) -> int:
+    """End every open session of an account; how many there were."""
+    rows = (
+        await LoginSession.update({LoginSession.revoked_at: at})
+        .where((LoginSession.account == account_id) & LoginSession.revoked_at.is_null())
+        .returning(LoginSession.id)
+    )
+    return len(rows)
+
+
+async def open_sessions_of(account_id: uuid.UUID, now: datetime) -> int:
+    s = LoginSession
+    return int(
+        await s.count().where(
+            (s.account == account_id) & s.revoked_at.is_null() & (s.expires_at > now)
+        )
+    )
+
+
+async def lock_admin_changes() -> None:
+    """Inside a transaction: wait until no other change to accounts' access is under way,
+    so "the last administrator remains" holds under concurrency. On SQLite the write
+    transaction already excludes every other writer."""
+    if isinstance(current_engine(), PostgresEngine):
+        await fetch("SELECT 1 AS locked FROM pg_advisory_xact_lock(:key)", key=ADMINS_LOCK)
+
+
+async def active_admin_count() -> int:
+    rows = await Account.select(Account.roles).where(Account.is_active == True)  # noqa: E712
+    return sum(1 for r in rows if Role.ADMIN in parse_roles(r["roles"]))

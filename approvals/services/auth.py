@@ -188,6 +188,14 @@ class Sessions:
         self._cache[key] = (time.monotonic() + self._cache_seconds, principal)
         return principal
 
+    def forget_account(self, account_id: uuid.UUID) -> None:
+        """Drop this process's cached sessions of one account (deactivated, roles changed,
+        password reset): the change holds here at once, in other processes within
+        ``cache_seconds``."""
+        for key, (_, principal) in list(self._cache.items()):
+            if principal.account_id == account_id:
+                self._cache.pop(key, None)
+
     async def logout(self, token: str, principal: Principal) -> None:
         now = self._clock.now()
         async with transaction():

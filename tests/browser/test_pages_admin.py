@@ -70,7 +70,25 @@ async def test_an_admin_creates_a_staff_user_in_the_browser_who_can_then_log_in(
     newcomer = await _log_in_with(browser, live_server, username, password)
     assert newcomer.url.endswith("/work"), newcomer.url
     assert "勘验人员 欧阳明" in await newcomer.locator("header").inner_text()
+
+    # The administrator deactivates the account: the newcomer's open session ends at once.
+    await page.locator("#users").get_by_role("link", name=username, exact=True).click()
+    await page.wait_for_load_state()
+    assert "1 个未结束的登录会话" in await page.locator("#account-info").inner_text()
+    await shoot(page, screens, "admin-person")
+    await page.get_by_role("button", name="停用账号").click()
+    await confirm(page)
+    assert "已停用该账号，并结束其 1 个登录会话" in await page.locator(".flash").inner_text()
+    assert "已停用" in await page.locator("#account-info").inner_text()
+    await shoot(page, screens, "admin-person-deactivated")
+    await newcomer.reload()
+    assert "/login" in newcomer.url, newcomer.url
     await newcomer.context.close()
+    refused = await _log_in_with(browser, live_server, username, password)
+    assert (
+        "/login" in refused.url and "用户名或密码错误" in await refused.locator("main").inner_text()
+    )
+    await refused.context.close()
     await page.context.close()
 
 
@@ -113,6 +131,18 @@ async def test_an_admin_creates_a_subscription_and_sees_its_secret_exactly_once(
         await shoot(page, screens, "admin-subscriptions")
 
         await page.goto(detail_url)
+        edit = page.locator("#edit-subscription")
+        await edit.get_by_label("名称").fill(name + "（新）")
+        await edit.get_by_label("推送速率上限（次/秒）").fill("12")
+        await edit.get_by_label("全部审批事件").uncheck()
+        await edit.get_by_label("证照注销").check()
+        await edit.get_by_role("button", name="保存修改").click()
+        await confirm(page)
+        assert "已保存订阅设置" in await page.locator(".flash").inner_text()
+        assert "证照注销" in await page.locator("main dl.kv").inner_text()
+        await shoot(page, screens, "admin-subscription-edited")
+        name += "（新）"
+
         await page.get_by_role("button", name="停用推送").click()
         await confirm(page)
         assert "已停用推送" in await page.locator(".flash").inner_text()
@@ -120,7 +150,11 @@ async def test_an_admin_creates_a_subscription_and_sees_its_secret_exactly_once(
         admin = await login(client, "admin")
         subs = (await client.get("/api/subscriptions", headers=admin)).json()
         made = next(s for s in subs if s["name"] == name)
-        assert made["status"] == "disabled" and made["rate_limit_per_s"] == 10
+        assert made["status"] == "disabled" and made["rate_limit_per_s"] == 12
+        assert sorted(made["event_types"]) == [
+            "cn.gov.health.approvals.certificate.cancelled",
+            "cn.gov.health.approvals.certificate.revoked",
+        ]
         await page.context.close()
 
 

@@ -548,3 +548,388 @@ async def test_a_supervisor_sees_only_their_department_and_no_approval_figures(
     assert other.status_code == 403 and "只能查看本部门" in other.text
     approvals = await http.get("/stats.csv", params={"table": "approvals"})
     assert approvals.status_code == 403
+
+
+# -- managing accounts -------------------------------------------------------------------------
+
+
+async def _audit_actions(account_id: str) -> list[str]:
+    rows = await fetch(
+        "SELECT action FROM audit_entry WHERE chain = :chain ORDER BY seq",
+        chain=f"account:{account_id}",
+    )
+    return [str(r["action"]) for r in rows]
+
+
+async def _is_active(account_id: str) -> bool:
+    import uuid
+
+    rows = await fetch("SELECT is_active FROM account WHERE id = :id", id=uuid.UUID(account_id))
+    return bool(rows[0]["is_active"])
+
+
+async def _me(http: Any) -> int:
+    return int((await http.get("/api/auth/me")).status_code)
+
+
+async def test_an_admin_can_neither_deactivate_nor_demote_nor_reset_themselves(
+    as_user: Pages,
+) -> None:
+    username, admin_id = await staff_account("admin", "health_approval")
+    http = await as_user(username)
+    own = await http.get(f"/admin/people/{admin_id}")
+    assert own.status_code == 200 and "这是您本人的账号" in own.text
+    assert 'id="deactivate"' not in own.text  # no button, and the server refuses it too
+    off = await http.post(
+        f"/admin/people/{admin_id}/active", data={"csrf_token": http.csrf, "active": "0"}
+    )
+    assert off.status_code == 422 and "不能停用自己的账号" in off.text
+    demote = await http.post(
+        f"/admin/people/{admin_id}/access",
+        data={
+            "csrf_token": http.csrf,
+            "roles": ["reviewer"],
+            "department": "health_approval",
+            "seen_roles": "admin",
+            "seen_department": "health_approval",
+        },
+    )
+    assert demote.status_code == 422 and "不能取消自己的系统管理员角色" in demote.text
+    reset = await http.post(
+        f"/admin/people/{admin_id}/password",
+        data={
+            "csrf_token": http.csrf,
+            "password": "Own-Reset#2026",
+            "password_again": "Own-Reset#2026",
+        },
+    )
+    assert reset.status_code == 422 and "不能在此重置自己的密码" in reset.text
+    assert await _is_active(admin_id)
+    assert await _me(http) == 200  # still logged in, still an administrator
+    assert (await http.get("/admin")).status_code == 200
+    assert await _audit_actions(admin_id) == ["account.logged_in"]
+
+
+async def test_no_change_may_leave_the_service_without_an_active_administrator(
+    as_user: Pages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check runs after the change inside its transaction: refused, everything rolls
+    back (the account stays active, its session keeps working, no audit entry)."""
+    from approvals.repository import accounts
+
+    http = await admin_client(as_user)
+    other, other_id = await staff_account("admin", "health_approval")
+    other_http = await as_user(other)
+
+    async def none_left() -> int:
+        return 0
+
+    monkeypatch.setattr(accounts, "active_admin_count", none_left)
+    off = await http.post(
+        f"/admin/people/{other_id}/active", data={"csrf_token": http.csrf, "active": "0"}
+    )
+    assert off.status_code == 422 and "至少要保留一名在用的系统管理员" in off.text
+    demote = await http.post(
+        f"/admin/people/{other_id}/access",
+        data={
+            "csrf_token": http.csrf,
+            "roles": ["reviewer"],
+            "department": "health_approval",
+            "seen_roles": "admin",
+            "seen_department": "health_approval",
+        },
+    )
+    assert demote.status_code == 422 and "至少要保留一名" in demote.text
+    assert await _is_active(other_id)
+    assert await _me(other_http) == 200
+    assert (await other_http.get("/admin")).status_code == 200
+    assert await _audit_actions(other_id) == ["account.logged_in"]
+
+
+async def test_a_deactivated_account_cannot_log_in_and_its_open_sessions_stop_at_once(
+    as_user: Pages, client: Any
+) -> None:
+    http = await admin_client(as_user)
+    username, account_id = await staff_account("reviewer", "health_approval")
+    cookie_session = await as_user(username)
+    bearer = await login(client, username)
+    assert await _me(cookie_session) == 200
+    assert (await client.get("/api/auth/me", headers=bearer)).status_code == 200
+    path = f"/admin/people/{account_id}/active"
+
+    for token in ("forged", None):
+        data = {"active": "0", **({"csrf_token": token} if token else {})}
+        refused = await http.post(path, data=data)
+        assert refused.status_code == 403 and "页面已过期或请求来源不可信" in refused.text
+    assert await _is_active(account_id) and await _me(cookie_session) == 200
+    stranger = await as_user("decider")
+    assert (
+        await stranger.post(path, data={"csrf_token": stranger.csrf, "active": "0"})
+    ).status_code == 403
+    assert await _is_active(account_id)
+
+    off = await http.post(path, data={"csrf_token": http.csrf, "active": "0"})
+    assert off.status_code == 303, off.text[-1000:]
+    page = await http.get(off.headers["location"])
+    assert "已停用该账号，并结束其 2 个登录会话" in page.text
+    assert await _me(cookie_session) == 401  # at once, not after the session cache expires
+    assert (await client.get("/api/auth/me", headers=bearer)).status_code == 401
+    work = await cookie_session.get("/work")
+    assert work.status_code == 303 and work.headers["location"].startswith("/login")
+    denied = await client.post("/api/auth/login", json=_creds(username, DEMO_PASSWORD))
+    assert denied.status_code == 401
+    listing = await http.get("/admin/people?department=health_approval")
+    row = re.search(rf"{username}</a></th>.*?</tr>", listing.text, re.S)
+    assert row and "已停用" in row.group(0)
+
+    twice = await http.post(path, data={"csrf_token": http.csrf, "active": "0"})
+    assert twice.status_code == 409 and "已被他人修改" in twice.text
+
+    on = await http.post(path, data={"csrf_token": http.csrf, "active": "1"})
+    assert on.status_code == 303
+    again = await client.post("/api/auth/login", json=_creds(username, DEMO_PASSWORD))
+    assert again.status_code == 200
+    assert await _audit_actions(account_id) == [
+        "account.logged_in",
+        "account.logged_in",
+        "account.deactivated",
+        "account.reactivated",
+        "account.logged_in",
+    ]
+
+
+async def test_changed_roles_take_effect_on_the_open_session_under_the_department_rules(
+    as_user: Pages, client: Any
+) -> None:
+    http = await admin_client(as_user)
+    username, account_id = await staff_account("reviewer", "health_approval")
+    session = await as_user(username)
+    assert (await session.get("/admin/subscriptions")).status_code == 403
+    path = f"/admin/people/{account_id}/access"
+    seen = {"seen_roles": "reviewer", "seen_department": "health_approval"}
+
+    forged = await http.post(
+        path,
+        data={"csrf_token": "forged", "roles": "admin", "department": "health_approval", **seen},
+    )
+    assert forged.status_code == 403
+    wrong_department = await http.post(
+        path,
+        data={
+            "csrf_token": http.csrf,
+            "roles": "supervisor",
+            "department": "health_approval",
+            **seen,
+        },
+    )
+    assert wrong_department.status_code == 400
+    assert "监管人员须属于监管部门" in wrong_department.text
+    no_role = await http.post(
+        path, data={"csrf_token": http.csrf, "department": "health_approval", **seen}
+    )
+    assert no_role.status_code == 400 and "请至少选择一个角色" in no_role.text
+    bad_role = await http.post(
+        path,
+        data={"csrf_token": http.csrf, "roles": "emperor", "department": "health_approval", **seen},
+    )
+    assert bad_role.status_code == 400 and "角色不正确" in bad_role.text
+    me = (await session.get("/api/auth/me")).json()
+    assert me["roles"] == ["reviewer"] and me["department"] == "health_approval"
+
+    changed = await http.post(
+        path,
+        data={
+            "csrf_token": http.csrf,
+            "roles": ["supervisor", "department_head"],
+            "department": "health_inspection",
+            **seen,
+        },
+    )
+    assert changed.status_code == 303, changed.text[-1000:]
+    me = (await session.get("/api/auth/me")).json()  # the same session, at once
+    assert sorted(me["roles"]) == ["department_head", "supervisor"]
+    assert me["department"] == "health_inspection"
+    work = await session.get("/work/cases/00000000-0000-4000-8000-000000000000")
+    assert work.status_code in (403, 404)
+    assert (await session.get("/stats")).status_code == 200
+
+    stale = await http.post(
+        path,
+        data={
+            "csrf_token": http.csrf,
+            "roles": "inspector",
+            "department": "health_approval",
+            **seen,
+        },
+    )
+    assert stale.status_code == 409 and "已被他人修改" in stale.text
+    me = (await session.get("/api/auth/me")).json()
+    assert sorted(me["roles"]) == ["department_head", "supervisor"]
+    assert await _audit_actions(account_id) == ["account.logged_in", "account.access_changed"]
+
+    applicant = await applicant_account()
+    applicant_id = (await (await as_user(applicant)).get("/api/auth/me")).json()["id"]
+    refused = await http.post(
+        f"/admin/people/{applicant_id}/access",
+        data={
+            "csrf_token": http.csrf,
+            "roles": "admin",
+            "department": "health_approval",
+            "seen_roles": "applicant",
+            "seen_department": "",
+        },
+    )
+    assert refused.status_code == 422 and "申请人账号的角色和部门不能在此修改" in refused.text
+
+
+async def test_a_password_reset_needs_the_password_rules_and_ends_the_sessions(
+    as_user: Pages, client: Any
+) -> None:
+    http = await admin_client(as_user)
+    username, account_id = await staff_account("inspector", "radiation_health")
+    session = await as_user(username)
+    path = f"/admin/people/{account_id}/password"
+    weak = await http.post(
+        path, data={"csrf_token": http.csrf, "password": "abcdefgh", "password_again": "abcdefgh"}
+    )
+    assert weak.status_code == 400 and "至少包含大写字母、小写字母、数字、符号中的三种" in weak.text
+    mismatch = await http.post(
+        path,
+        data={
+            "csrf_token": http.csrf,
+            "password": "Temp#Pass2026",
+            "password_again": "Temp#Pass2027",
+        },
+    )
+    assert mismatch.status_code == 400 and "两次输入的密码不一致" in mismatch.text
+    forged = await http.post(
+        path,
+        data={"csrf_token": "x", "password": "Temp#Pass2026", "password_again": "Temp#Pass2026"},
+    )
+    assert forged.status_code == 403
+    assert await _me(session) == 200
+    assert (
+        await client.post("/api/auth/login", json=_creds(username, DEMO_PASSWORD))
+    ).status_code == 200
+
+    done = await http.post(
+        path,
+        data={
+            "csrf_token": http.csrf,
+            "password": "Temp#Pass2026",
+            "password_again": "Temp#Pass2026",
+        },
+    )
+    assert done.status_code == 303
+    assert (
+        "已设置临时密码，并结束其 2 个登录会话" in (await http.get(done.headers["location"])).text
+    )
+    assert await _me(session) == 401
+    old = await client.post("/api/auth/login", json=_creds(username, DEMO_PASSWORD))
+    assert old.status_code == 401
+    new = await client.post("/api/auth/login", json=_creds(username, "Temp#Pass2026"))
+    assert new.status_code == 200
+    actions = await _audit_actions(account_id)
+    assert actions[-2:] == ["account.password_reset", "account.logged_in"]
+    assert "account.password_reset" not in actions[:-2]
+
+
+async def test_an_unknown_account_is_a_404_page(as_user: Pages) -> None:
+    http = await admin_client(as_user)
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert (await http.get(f"/admin/people/{missing}")).status_code == 404
+    response = await http.post(
+        f"/admin/people/{missing}/active", data={"csrf_token": http.csrf, "active": "0"}
+    )
+    assert response.status_code == 404 and "未找到" in response.text
+
+
+# -- editing a subscription --------------------------------------------------------------------
+
+
+async def test_a_subscription_edit_checks_each_field_and_the_target_and_its_version(
+    as_user: Pages, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http = await admin_client(as_user)
+    admin_api = await login(client, "admin")
+    monkeypatch.setenv("APPROVALS_PUSH_ALLOW_PRIVATE", "1")
+    name = f"编辑测试{secrets.token_hex(3)}"
+    made = await client.post(
+        "/api/admin/subscriptions",
+        json={
+            "department": "health_inspection",
+            "name": name,
+            "url": "http://127.0.0.1:9/hook",
+            "event_types": ["cn.gov.health.approvals.*"],
+            "rate_limit_per_s": 20,
+        },
+        headers=admin_api,
+    )
+    assert made.status_code == 201, made.text
+    sub = made.json()["subscription"]
+    path = f"/admin/subscriptions/{sub['id']}"
+    monkeypatch.delenv("APPROVALS_PUSH_ALLOW_PRIVATE")  # as in production
+    good = {
+        "csrf_token": http.csrf,
+        "expected_version": str(sub["row_version"]),
+        "name": name + "改",
+        "url": "http://127.0.0.1:8/other",
+        "event_types": ["cn.gov.health.approvals.certificate.revoked"],
+        "rate_limit_per_s": "7",
+    }
+
+    async def unchanged() -> None:
+        now = (await client.get(f"/api/subscriptions/{sub['id']}", headers=admin_api)).json()
+        assert now == {**sub, "secrets_in_force": now["secrets_in_force"]}
+
+    try:
+        page = await http.get(path)
+        assert 'id="edit-subscription"' in page.text and f'value="{name}"' in page.text
+        forged = await http.post(path, data={**good, "csrf_token": "forged"})
+        assert forged.status_code == 403
+        private = await http.post(path, data=good)
+        assert private.status_code == 400
+        assert "推送地址不可用（指向本机地址）" in private.text and "loopback" not in private.text
+        assert 'value="http://127.0.0.1:8/other"' in private.text  # the input is kept
+        for field, value, message in (
+            ("url", "ftp://example.org/x", "推送地址应为 http:// 或 https:// 开头的网址"),
+            ("url", "http://10.1.2.3/hook", "推送地址不可用（指向内网地址）"),
+            ("url", "http://user:pw@example.org/hook", "网址中不得包含用户名或密码"),
+            ("name", "短", "名称应为 2–100 个字"),
+            ("rate_limit_per_s", "0", "推送速率应为 1–10000 之间的整数"),
+            ("event_types", "cn.gov.other.*", "事件类型不正确"),
+        ):
+            bad = await http.post(path, data={**good, field: value})
+            assert bad.status_code == 400, (field, value)
+            assert message in bad.text, (field, value)
+            assert f'id="{field}-error"' in bad.text  # the message is at its field
+        no_types = await http.post(path, data={k: v for k, v in good.items() if k != "event_types"})
+        assert no_types.status_code == 400 and "请至少选择一种事件" in no_types.text
+        await unchanged()
+
+        monkeypatch.setenv("APPROVALS_PUSH_ALLOW_PRIVATE", "1")
+        saved = await http.post(path, data=good)
+        assert saved.status_code == 303, saved.text[-1500:]
+        assert "已保存订阅设置" in (await http.get(saved.headers["location"])).text
+        now = (await client.get(f"/api/subscriptions/{sub['id']}", headers=admin_api)).json()
+        assert now["name"] == name + "改" and now["url"] == "http://127.0.0.1:8/other"
+        assert now["event_types"] == ["cn.gov.health.approvals.certificate.revoked"]
+        assert now["rate_limit_per_s"] == 7 and now["row_version"] == sub["row_version"] + 1
+        stale = await http.post(path, data={**good, "name": "过期的修改"})
+        assert stale.status_code == 303
+        assert "已被他人修改" in (await http.get(stale.headers["location"])).text
+        after = (await client.get(f"/api/subscriptions/{sub['id']}", headers=admin_api)).json()
+        assert after["name"] == name + "改" and after["row_version"] == now["row_version"]
+        audit = await fetch(
+            "SELECT action FROM audit_entry WHERE chain = :chain ORDER BY seq",
+            chain=f"subscription:{sub['id']}",
+        )
+        assert [r["action"] for r in audit] == ["subscription.created", "subscription.changed"]
+    finally:
+        current = (await client.get(f"/api/subscriptions/{sub['id']}", headers=admin_api)).json()
+        off = await client.patch(
+            f"/api/admin/subscriptions/{sub['id']}",
+            json={"expected_version": current["row_version"], "active": False},
+            headers=admin_api,
+        )
+        assert off.status_code == 200

@@ -2,8 +2,8 @@
 supervision push subscriptions and dead letters, signing keys.
 
 Every route is for administrators only, as the API's ``requires(Role.ADMIN)`` guards; the
-handlers here only route, and the work is in ``admin_setup``, ``admin_push`` and
-``admin_keys``, which call the same services as the API and the CLI.
+handlers here only route, and the work is in ``admin_setup``, ``admin_people``,
+``admin_push`` and ``admin_keys``, which call the same services as the API and the CLI.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from approvals.domain.people import Role
-from approvals.web.pages import admin_keys, admin_push, admin_setup
+from approvals.web.pages import admin_keys, admin_people, admin_push, admin_setup
 from approvals.web.pages.base import require
 
 AnyRequest = Request[Any, Any, Any]
@@ -62,6 +62,32 @@ class AdminPages(Controller):
         principal = await require(request, Role.ADMIN)
         return await admin_setup.create_person(request, principal)
 
+    @get("/admin/people/{account_id:uuid}")
+    async def person(self, request: AnyRequest, account_id: FromPath[uuid.UUID]) -> Template:
+        principal = await require(request, Role.ADMIN)
+        return await admin_people.person_page(request, principal, account_id)
+
+    @post("/admin/people/{account_id:uuid}/active")
+    async def person_active(
+        self, request: AnyRequest, account_id: FromPath[uuid.UUID]
+    ) -> Template | Redirect:
+        principal = await require(request, Role.ADMIN)
+        return await admin_people.set_active(request, principal, account_id)
+
+    @post("/admin/people/{account_id:uuid}/access")
+    async def person_access(
+        self, request: AnyRequest, account_id: FromPath[uuid.UUID]
+    ) -> Template | Redirect:
+        principal = await require(request, Role.ADMIN)
+        return await admin_people.change_access(request, principal, account_id)
+
+    @post("/admin/people/{account_id:uuid}/password")
+    async def person_password(
+        self, request: AnyRequest, account_id: FromPath[uuid.UUID]
+    ) -> Template | Redirect:
+        principal = await require(request, Role.ADMIN)
+        return await admin_people.reset_password(request, principal, account_id)
+
     # -- supervision push --
 
     @get("/admin/subscriptions")
@@ -76,6 +102,13 @@ class AdminPages(Controller):
     async def subscription(self, request: AnyRequest, sub_id: FromPath[uuid.UUID]) -> Template:
         principal = await require(request, Role.ADMIN)
         return await admin_push.detail(request, principal, sub_id)
+
+    @post("/admin/subscriptions/{sub_id:uuid}")
+    async def edit_subscription(
+        self, request: AnyRequest, sub_id: FromPath[uuid.UUID]
+    ) -> Template | Redirect:
+        principal = await require(request, Role.ADMIN)
+        return await admin_push.edit(request, principal, sub_id)
 
     @post("/admin/subscriptions/{sub_id:uuid}/state")
     async def subscription_state(

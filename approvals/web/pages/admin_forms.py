@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from approvals.clock import SHANGHAI
+from approvals.domain.errors import DomainError
 from approvals.domain.events import EVENT_TYPE_PREFIX, PUSHED
 from approvals.domain.people import ROLE_NAMES_ZH, Role
 from approvals.repository.codec import as_utc_any
@@ -145,20 +146,25 @@ def days_text(entries: list[tuple[date, str]]) -> str:
 # -- staff accounts -------------------------------------------------------------------------
 
 
-def staff_spec(form: dict[str, Any], errors: FormErrors) -> StaffSpec:
+def roles_of(form: dict[str, Any], errors: FormErrors) -> frozenset[Role]:
     roles: set[Role] = set()
     for value in as_list(form.get("roles")):
         try:
             roles.add(Role(value))
         except ValueError:
             errors.add("roles", "角色不正确。")
+    return frozenset(roles)
+
+
+def staff_spec(form: dict[str, Any], errors: FormErrors) -> StaffSpec:
+    roles = roles_of(form, errors)
     password = text(form, "password")
     if password != text(form, "password_again"):
         errors.add("password_again", "两次输入的密码不一致。")
     return StaffSpec(
         username=text(form, "username").lower(),
         display_name=text(form, "display_name"),
-        roles=frozenset(roles),
+        roles=roles,
         department=text(form, "department"),
         password=password,
     )
@@ -169,16 +175,20 @@ def staff_spec(form: dict[str, Any], errors: FormErrors) -> StaffSpec:
 _URL = re.compile(r"^https?://[^\s\x00-\x1f]+$")
 
 
-def subscription_spec(form: dict[str, Any], errors: FormErrors) -> SubscriptionSpec:
+def subscription_spec(
+    form: dict[str, Any], errors: FormErrors, extra_types: set[str] | None = None
+) -> SubscriptionSpec:
+    """``extra_types``: event patterns accepted besides the form's choices (an edit keeps
+    what the API set)."""
     name, url = text(form, "name"), text(form, "url")
-    if not 2 <= len(name) <= 100:
-        errors.add("name", "名称应为 2–100 个字。")
+    if not 2 <= len(name) <= 100 or any(ord(c) < 32 for c in name):
+        errors.add("name", "名称应为 2–100 个字，不含控制字符。")
     if not (8 <= len(url) <= 500 and _URL.match(url)):
         errors.add("url", "推送地址应为 http:// 或 https:// 开头的网址（不超过 500 个字符）。")
     types = [t for t in as_list(form.get("event_types")) if isinstance(t, str)]
     if not types:
         errors.add("event_types", "请至少选择一种事件。")
-    elif any(t not in dict(EVENT_CHOICES) for t in types):
+    elif any(t not in dict(EVENT_CHOICES) and t not in (extra_types or set()) for t in types):
         errors.add("event_types", "事件类型不正确。")
     rate = 50
     try:
@@ -188,6 +198,29 @@ def subscription_spec(form: dict[str, Any], errors: FormErrors) -> SubscriptionS
     except ValueError:
         errors.add("rate_limit_per_s", "推送速率应为 1–10000 之间的整数。")
     return SubscriptionSpec(text(form, "department"), name, url, types, rate)
+
+
+_TARGET_PROBLEMS_ZH = (
+    ("credentials", "网址中不得包含用户名或密码"),
+    ("not an http(s) URL", "不是 http(s) 网址"),
+    ("does not resolve", "域名无法解析"),
+    ("loopback", "指向本机地址"),
+    ("link-local", "指向链路本地地址"),
+    ("private", "指向内网地址"),
+    ("not routable", "不是可路由的公网地址"),
+)
+
+
+def error_zh(error: DomainError) -> str:
+    """The service's Chinese message; for a refused push target (whose text carries the
+    resolver's English reason), the reason in Chinese."""
+    if error.code != "bad_target":
+        return error.zh
+    why = next((zh for key, zh in _TARGET_PROBLEMS_ZH if key in error.en), "")
+    return (
+        f"推送地址不可用{('（' + why + '）') if why else ''}："
+        "须为可公开访问的 http(s) 地址，不得指向内网或本机。"
+    )
 
 
 def whole_number(raw: str, low: int, high: int) -> int | None:

@@ -93,20 +93,37 @@ async def create(request: AnyRequest, principal: Principal) -> Template:
         sub, secret = await use.create_subscription(services_of(request), principal, spec)
     except DomainError as error:
         if error.field:
-            errors.add(error.field, error.zh)
+            errors.add(error.field, forms.error_zh(error))
         status = 403 if error.kind is ErrorKind.FORBIDDEN else 400
         return await list_page(
             request,
             principal,
             errors=errors,
-            problems=[error.zh],
+            problems=[] if error.field else [error.zh],
             submitted=submitted,
             status_code=status,
         )
     return _secret_page(request, principal, sub, secret, rotated=False)
 
 
-async def detail(request: AnyRequest, principal: Principal, sub_id: uuid.UUID) -> Template:
+def _edit_choices(sub: Subscription) -> list[tuple[str, str]]:
+    """The event choices of the form, and whatever the subscription has besides (the API
+    takes any pattern), so an edit never drops one silently."""
+    known = dict(forms.EVENT_CHOICES)
+    extra = [(t, forms.event_name_zh(t)) for t in sub.event_types if t not in known]
+    return forms.EVENT_CHOICES + extra
+
+
+async def detail(
+    request: AnyRequest,
+    principal: Principal,
+    sub_id: uuid.UUID,
+    *,
+    errors: forms.FormErrors | None = None,
+    problems: list[str] | None = None,
+    submitted: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
     ctx = services_of(request)
     sub = await use.get_subscription(ctx, principal, sub_id)
     dead = await use.list_deliveries(
@@ -120,7 +137,18 @@ async def detail(request: AnyRequest, principal: Principal, sub_id: uuid.UUID) -
         request,
         "admin/subscription.html",
         principal,
+        status_code=status_code,
         sub=sub,
+        edit_choices=_edit_choices(sub),
+        errors=errors or forms.FormErrors(),
+        problems=problems or [],
+        form=submitted
+        or {
+            "name": sub.name,
+            "url": sub.url,
+            "event_types": sub.event_types,
+            "rate_limit_per_s": str(sub.rate_limit_per_s),
+        },
         dead=dead[:DEAD_SHOWN],
         more_dead=len(dead) > DEAD_SHOWN,
         totals=totals,
@@ -138,6 +166,44 @@ def _version(form: dict[str, Any]) -> int:
             ErrorKind.INVALID, "bad_version", "页面数据不完整，请刷新后重试。", "version", ""
         )
     return version
+
+
+async def edit(request: AnyRequest, principal: Principal, sub_id: uuid.UUID) -> Template | Redirect:
+    """Name, target URL, event types and rate limit (what the API's PATCH changes)."""
+    form = await form_of(request, principal)
+    ctx = services_of(request)
+    sub = await use.get_subscription(ctx, principal, sub_id)  # 404 for an unknown one
+    errors = forms.FormErrors()
+    spec = forms.subscription_spec(form, errors, extra_types={t for t, _ in _edit_choices(sub)})
+    submitted = {
+        "name": spec.name,
+        "url": spec.url,
+        "event_types": spec.event_types,
+        "rate_limit_per_s": forms.text(form, "rate_limit_per_s"),
+    }
+    if errors:
+        return await detail(
+            request, principal, sub_id, errors=errors, submitted=submitted, status_code=400
+        )
+    change = use.SubscriptionChange(
+        name=spec.name,
+        url=spec.url,
+        event_types=spec.event_types,
+        rate_limit_per_s=spec.rate_limit_per_s,
+    )
+    back = f"/admin/subscriptions/{sub_id}"
+    try:
+        await use.change_subscription(ctx, principal, sub_id, _version(form), change)
+    except DomainError as error:
+        if error.kind in (ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
+            raise
+        if error.kind is ErrorKind.CONFLICT:
+            return redirect(request, back, error.zh, "error")
+        errors.add(error.field or "form", forms.error_zh(error))
+        return await detail(
+            request, principal, sub_id, errors=errors, submitted=submitted, status_code=400
+        )
+    return redirect(request, back, "已保存订阅设置。")
 
 
 async def set_active(request: AnyRequest, principal: Principal, sub_id: uuid.UUID) -> Redirect:
