@@ -88,15 +88,24 @@ async def save(i: Inspection, expected_version: int) -> bool:
     return bool(rows)
 
 
-async def open_for_inspector(account_id: uuid.UUID, limit: int) -> list[Inspection]:
+async def open_for_inspector(
+    account_id: uuid.UUID, after: tuple[date, uuid.UUID] | None, limit: int
+) -> list[Inspection]:
     """Open inspections (case in inspection or rectification) this account is appointed to,
-    most urgent case first. The case's status index bounds the scan to open inspections."""
+    most urgent case first, keyset-paginated on the case's (next_due, id). The case's
+    (status, next_due, id) index bounds the scan to open inspections and starts each page
+    where the last one ended."""
+    where = (
+        "a.status IN ('inspection', 'rectification') AND a.next_due IS NOT NULL"
+        " AND CAST(i.inspectors AS TEXT) LIKE :who"
+    )
+    params: dict[str, Any] = {"who": f'%"{account_id}"%', "limit": limit}
+    if after is not None:
+        where += " AND (a.next_due, a.id) > (:after_due, :after_id)"
+        params.update(after_due=after[0], after_id=after[1])
     rows = await fetch(
         "SELECT i.* FROM application a JOIN inspection i ON i.application = a.id"
-        " WHERE a.status IN ('inspection', 'rectification')"
-        " AND CAST(i.inspectors AS TEXT) LIKE :who"
-        " ORDER BY a.next_due, a.id LIMIT :limit",
-        who=f'%"{account_id}"%',
-        limit=limit,
+        f" WHERE {where} ORDER BY a.next_due, a.id LIMIT :limit",
+        **params,
     )
     return [_inspection(r) for r in rows]

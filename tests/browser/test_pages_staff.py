@@ -42,6 +42,12 @@ async def _flash(page: Any) -> str:
     return str(await page.locator(".flash").inner_text())
 
 
+async def _all_forms_accessible(page: Any) -> None:
+    """axe on the page with every folded form (不予受理, 补正, 分派, 暂停, 延期…) unfolded."""
+    await page.locator("details").evaluate_all("all => all.forEach(d => { d.open = true; })")
+    await assert_accessible(page)
+
+
 async def test_the_bundle_is_worked_in_the_browser_from_acceptance_to_one_combined_certificate(
     browser: Any, live_server: str, screens: Path
 ) -> None:
@@ -72,7 +78,7 @@ async def test_the_bundle_is_worked_in_the_browser_from_acceptance_to_one_combin
     await row.get_by_role("link", name="办理").click()
     await window.wait_for_url(f"**{case_path}")
     assert "医疗机构名称" in await window.inner_text("main")  # labels from the catalogue
-    await assert_accessible(window)
+    await _all_forms_accessible(window)
     await shoot(window, screens, "staff-case-before-acceptance")
     await window.get_by_role("button", name="受理", exact=True).click()
     await confirm(window)
@@ -84,9 +90,12 @@ async def test_the_bundle_is_worked_in_the_browser_from_acceptance_to_one_combin
     for dept in DEPARTMENTS:
         reviewer = await logged_in_page(browser, live_server, team[f"reviewer:{dept}"][0])
         await reviewer.goto("/work")
+        if dept == DEPARTMENTS[0]:
+            await shoot(reviewer, screens, "staff-reviewer-workbench")
         task_row = reviewer.locator("#tasks-title + div tr", has_text=case["number"])
         await task_row.get_by_role("link", name="提出审查意见").click()
         form = reviewer.locator("form[action$='/opinion']")
+        await _all_forms_accessible(reviewer)
         await form.get_by_label("同意", exact=True).check()
         await form.get_by_label("审查意见").fill("材料齐全，符合《医疗机构基本标准》。")
         await form.get_by_role("button", name="提交审查意见").click()
@@ -97,6 +106,7 @@ async def test_the_bundle_is_worked_in_the_browser_from_acceptance_to_one_combin
     # Both agreed and the bundle has components: the joint inspection is scheduled.
     await window.goto(case_path)
     assert "现场核查中" in await window.locator("h1").inner_text()
+    await _all_forms_accessible(window)
     when = datetime.now(SHANGHAI) + timedelta(days=2)
     schedule = window.locator("form#schedule")
     await schedule.get_by_label("核查时间").fill(when.strftime("%Y-%m-%dT09:30"))
@@ -113,8 +123,11 @@ async def test_the_bundle_is_worked_in_the_browser_from_acceptance_to_one_combin
     for dept in DEPARTMENTS:
         inspector = await logged_in_page(browser, live_server, team[f"inspector:{dept}"][0])
         await inspector.goto("/work")
+        if dept == DEPARTMENTS[0]:
+            await shoot(inspector, screens, "staff-inspector-workbench")
         await inspector.get_by_role("link", name="记录核查结果").first.click()
         results = inspector.locator("form#results")
+        await _all_forms_accessible(inspector)
         radios = results.locator("input[type=radio][value=pass]")
         assert await radios.count() >= 1
         for n in range(await radios.count()):
@@ -129,7 +142,7 @@ async def test_the_bundle_is_worked_in_the_browser_from_acceptance_to_one_combin
     await decider.goto(case_path)
     assert "待决定" in await decider.locator("h1").inner_text()
     decision = decider.locator("form#decision")
-    await assert_accessible(decider)
+    await _all_forms_accessible(decider)
     await shoot(decider, screens, "staff-decision-form")  # reloads the page: choose after
     await decision.get_by_label("准予许可").check()
     await decision.get_by_role("button", name="提交决定").click()
@@ -182,3 +195,25 @@ async def test_a_stale_page_hears_that_someone_else_acted_and_the_case_is_unchan
     assert after["row_version"] == accepted["row_version"]
     assert after["acceptance_no"] == accepted["acceptance_no"]
     await first.context.close()
+
+
+async def test_a_clerk_gives_the_case_to_a_colleague_picked_by_name(
+    browser: Any, live_server: str, screens: Path
+) -> None:
+    _, case = await _file_as_applicant(live_server)
+    username, _ = await staff_account("window_staff", "health_approval")
+    colleague, colleague_id = await staff_account("window_staff", "health_approval")
+    page = await logged_in_page(browser, live_server, username)
+    await page.goto(f"/work/cases/{case['id']}")
+    await page.locator("summary", has_text="分派承办人").click()
+    picker = page.locator("form#assign select[name=to]")
+    await picker.select_option(label=f"测试人员{colleague}（窗口受理人员）")
+    await assert_accessible(page)  # with the picker open
+    await page.locator("form#assign").screenshot(path=str(screens / "staff-assign-picker.png"))
+    await page.locator("form#assign").get_by_role("button", name="分派", exact=True).click()
+    await confirm(page)
+    assert f"已分派给测试人员{colleague}承办" in await _flash(page)
+    assert f"测试人员{colleague}" in await page.locator(".case-head").inner_text()
+    assigned = await _case_json(live_server, case["id"])
+    assert assigned["assignee"] == colleague_id and assigned["status"] == "submitted"
+    await page.context.close()

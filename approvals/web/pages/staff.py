@@ -103,9 +103,11 @@ async def perform(
     name: str,
     form: dict[str, Any],
     action: Action,
-    done: str,
+    done: str | Callable[[], str],
 ) -> Template | Redirect:
-    """Run one action; answer with the case page (redirect, or the form again with the error)."""
+    """Run one action; answer with the case page (redirect, or the form again with the error).
+
+    ``done`` is the flash message on success (a callable when the action decides it)."""
     try:
         await action()
     except FormProblem as problem:
@@ -123,7 +125,7 @@ async def perform(
                 request, principal, case_id, status_code=status, errors={name: message}, values=form
             )
         raise
-    return redirect(request, case_url(case_id), done)
+    return redirect(request, case_url(case_id), done() if callable(done) else done)
 
 
 class StaffPages(Controller):
@@ -231,15 +233,27 @@ class StaffPages(Controller):
     async def assign(
         self, request: AnyRequest, case_id: FromPath[uuid.UUID]
     ) -> Template | Redirect:
+        """由我承办, 取消 (to=none) or 分派 to a clerk picked by name (to=<account id>)."""
         principal = await require(request, *STAFF)
         form = await form_of(request, principal)
+        done = "已取消承办人。"
 
         async def act() -> None:
-            who = principal.account_id if text(form, "to") == "me" else None
+            nonlocal done
+            to = text(form, "to")
+            who: uuid.UUID | None = None
+            if to == "me":
+                who, done = principal.account_id, "已由您承办。"
+            elif to != "none":
+                try:
+                    who = uuid.UUID(to)
+                except ValueError as exc:
+                    raise FormProblem("请选择承办人。", "to") from exc
+                account = await account_by_id(who)
+                done = f"已分派给{account.display_name}承办。" if account else "已分派。"
             await queue.assign(services_of(request), principal, case_id, version(form), who)
 
-        done = "已由您承办。" if form.get("to") == "me" else "已取消承办人。"
-        return await perform(request, principal, case_id, "assign", form, act, done)
+        return await perform(request, principal, case_id, "assign", form, act, lambda: done)
 
     # --- review ---------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from typing import Any
 from approvals.clock import SHANGHAI, local_date
 from approvals.domain.applications import Status
 from approvals.domain.clocks import PAUSE_NAMES_ZH, PauseReason
-from approvals.domain.people import Principal, Role
+from approvals.domain.people import CASE_STAFF, ROLE_NAMES_ZH, Principal, Role
 from approvals.repository import accounts as account_repo
 from approvals.repository import applications as app_repo
 from approvals.repository import inspections as inspection_repo
@@ -55,6 +55,14 @@ class FormRow:
 
 
 @dataclass(frozen=True)
+class AssignChoice:
+    """A person the case may be given to, as the picker shows them (name and roles)."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
 class MaterialSlot:
     slot: str
     name: str
@@ -75,6 +83,8 @@ class StaffCase:
     can_intake: bool = False
     can_correct: bool = False
     can_assign: bool = False
+    assign_choices: list[AssignChoice] = field(default_factory=list)
+    assignee_name: str = ""
     my_tasks: list[review_repo.Task] = field(default_factory=list)
     can_schedule: bool = False
     inspection_departments: list[str] = field(default_factory=list)
@@ -95,6 +105,7 @@ class StaffCase:
             (
                 self.can_intake,
                 self.can_correct,
+                self.can_assign,
                 self.my_tasks,
                 self.can_schedule,
                 self.my_items,
@@ -180,7 +191,17 @@ async def _offer_actions(s: StaffCase, p: Principal, form: dict[str, Any]) -> No
         s.can_intake = True
         intake_due = s.view.clocks.intake_due
         s.can_correct = not case.correction_items and (intake_due is None or s.today <= intake_due)
+    if case.assignee:
+        assignee = await account_repo.account_by_id(uuid.UUID(case.assignee))
+        s.assignee_name = assignee.display_name if assignee else ""
     s.can_assign = p.has(*ASSIGNERS) and own_department and status in (Status.SUBMITTED, *RUNNING)
+    if s.can_assign:
+        # whom queue.assign accepts: active approval staff of the case's department
+        s.assign_choices = [
+            AssignChoice(str(a.id), f"{a.display_name}（{_role_names(a.roles)}）")
+            for a in await account_repo.active_staff(case.department, *CASE_STAFF)
+            if a.id != p.account_id
+        ]
     if status is Status.IN_REVIEW and p.has(Role.REVIEWER, Role.DEPARTMENT_HEAD, Role.ADMIN):
         s.my_tasks = [
             t
@@ -207,6 +228,10 @@ async def _offer_actions(s: StaffCase, p: Principal, form: dict[str, Any]) -> No
             for pause in s.view.clocks.pauses
             if pause.ended_on is None and pause.reason != PauseReason.RECTIFICATION.value
         ]
+
+
+def _role_names(roles: frozenset[Role]) -> str:
+    return "、".join(ROLE_NAMES_ZH[r] for r in Role if r in roles and r in CASE_STAFF)
 
 
 def _items_to_record(

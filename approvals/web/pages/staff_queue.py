@@ -24,6 +24,7 @@ from approvals.web.controllers.reviews import decode_cursor, encode_cursor
 from approvals.web.pages.staff_forms import FormProblem
 
 PAGE_SIZE = 25
+LIST_SIZE = 25  # the review-task and inspection lists above the queue, each paged on its own
 QUEUE_STATUSES = {
     "submitted": "待受理",
     "in_review": "审查中",
@@ -45,8 +46,11 @@ class Filters:
     mine: bool = False
     q: str = ""
     cursor: str = ""
+    tasks_cursor: str = ""
+    inspections_cursor: str = ""
 
     def query(self, **changes: Any) -> str:
+        """This view's query string with ``changes`` (each list keeps its own page)."""
         values = {
             "status": self.status,
             "department": self.department,
@@ -55,6 +59,8 @@ class Filters:
             "mine": "1" if self.mine else "",
             "q": self.q,
             "cursor": self.cursor,
+            "tcursor": self.tasks_cursor,
+            "icursor": self.inspections_cursor,
         }
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v})
@@ -84,6 +90,8 @@ class Workbench:
     )
     shows_tasks: bool = False
     shows_inspections: bool = False
+    tasks_next: str | None = None
+    inspections_next: str | None = None
 
 
 def parse_filters(params: Any) -> Filters:
@@ -98,9 +106,12 @@ def parse_filters(params: Any) -> Filters:
     q = (params.get("q") or "").strip()
     if len(q) > 100 or _CONTROL.search(q):
         raise FormProblem("搜索内容最多 100 个字，且不能含控制字符。", "q")
-    cursor = params.get("cursor") or ""
-    if len(cursor) > 200:
-        raise FormProblem("分页游标无效，请从第一页重新查询。", "cursor")
+    cursors = [params.get(name) or "" for name in ("cursor", "tcursor", "icursor")]
+    for cursor in cursors:
+        if len(cursor) > 200:
+            raise FormProblem("分页游标无效，请从第一页重新查询。", "cursor")
+        if cursor:
+            decode_cursor(cursor)  # a cursor no page made is a 400, whoever's list it names
     return Filters(
         status,
         department,
@@ -108,7 +119,7 @@ def parse_filters(params: Any) -> Filters:
         params.get("overdue") == "1",
         params.get("mine") == "1",
         q,
-        cursor,
+        *cursors,
     )
 
 
@@ -151,11 +162,21 @@ async def workbench(services: Services, principal: Principal, filters: Filters) 
         departments=await account_repo.department_names(),
     )
     if principal.department and principal.has(Role.REVIEWER, Role.DEPARTMENT_HEAD):
+        # as GET /api/review-tasks: the department's open tasks, keyset on (due_on, id)
         bench.shows_tasks = True
-        tasks = await review_repo.pending_for_department(principal.department, None, 50)
+        after = decode_cursor(filters.tasks_cursor) if filters.tasks_cursor else None
+        tasks = await review_repo.pending_for_department(principal.department, after, LIST_SIZE + 1)
+        if len(tasks) > LIST_SIZE:
+            tasks = tasks[:LIST_SIZE]
+            bench.tasks_next = encode_cursor(tasks[-1].due_on, tasks[-1].id)
         bench.tasks = [(t, await app_repo.get_application(t.application_id)) for t in tasks]
     if principal.has(Role.INSPECTOR):
         bench.shows_inspections = True
-        found = await inspection_repo.open_for_inspector(principal.account_id, 50)
-        bench.inspections = [(i, await app_repo.get_application(i.application_id)) for i in found]
+        after = decode_cursor(filters.inspections_cursor) if filters.inspections_cursor else None
+        found = await inspection_repo.open_for_inspector(principal.account_id, after, LIST_SIZE + 1)
+        shown = found[:LIST_SIZE]
+        bench.inspections = [(i, await app_repo.get_application(i.application_id)) for i in shown]
+        last = bench.inspections[-1][1] if bench.inspections else None
+        if len(found) > LIST_SIZE and last is not None and last.next_due is not None:
+            bench.inspections_next = encode_cursor(last.next_due, last.id)
     return bench
