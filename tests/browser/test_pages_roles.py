@@ -11,12 +11,15 @@ Every failure is collected and reported together, page by page.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from approvals.repository import post_checks as check_repo
+from approvals.repository import supervision as item_repo
 from factories import (
     applicant_account,
     hygiene_application,
@@ -78,10 +81,11 @@ async def world(browser: Any, live_server: str, client: Any) -> AsyncIterator[Wo
     accounts["other_supervisor"], _ = await staff_account("supervisor", "medical_insurance")
 
     supervisor = await login(client, accounts["supervisor"])
-    items = await client.get("/api/supervision-items", params={"limit": 200}, headers=supervisor)
-    item_id = next(i["id"] for i in items.json()["items"] if i["application_id"] == case_id)
-    checks = await client.get("/api/post-checks", params={"limit": 500}, headers=supervisor)
-    check = next(c for c in checks.json() if c["application_id"] == case_id)
+    # This case's item and post-check (the department's lists hold every other test's too).
+    items = await item_repo.of_application(uuid.UUID(case_id))
+    item_id = str(next(i.id for i in items if i.department == "health_inspection"))
+    [pending] = await check_repo.of_application(uuid.UUID(case_id))
+    check = (await client.get(f"/api/post-checks/{pending.id}", headers=supervisor)).json()
     # Found false, so the holder has a statement page to open.
     found = await client.post(
         f"/api/post-checks/{check['id']}/result",
