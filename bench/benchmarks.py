@@ -16,6 +16,7 @@ MODULES = (
     "bench.review",
     "bench.queue",
     "bench.push",
+    "bench.pages",
 )
 
 

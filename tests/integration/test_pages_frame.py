@@ -154,3 +154,37 @@ async def test_a_page_that_needs_a_login_sends_the_visitor_to_log_in_and_back(
     response = await http.get("/my")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/my"
+
+
+def _page_post_paths(app: Any) -> list[str]:
+    """Every page route that takes a POST, with its path parameters filled in."""
+    import uuid
+
+    from litestar.routes import HTTPRoute
+
+    fill = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x"}
+    paths = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "POST" not in route.methods:
+            continue
+        if route.path.startswith(("/api", "/.well-known")) or route.path in ("/login", "/logout"):
+            continue
+        path = re.sub(r"\{[a-z_]+:([a-z]+)\}", lambda m: fill.get(m.group(1), "x"), route.path)
+        paths.append(path)
+    return paths
+
+
+async def test_every_page_form_is_refused_without_the_session_token(
+    app: Any, page_clients: Any
+) -> None:
+    """Whatever the handler does, a post without the session's CSRF token never reaches it."""
+    username = await applicant_account()
+    http = page_clients()
+    await _log_in(http, username)
+    paths = _page_post_paths(app)
+    assert len(paths) >= 30, paths  # every area's forms are here
+    for path in paths:
+        for data in ({"csrf_token": "forged"}, {}):
+            response = await http.post(path, data=data)
+            assert response.status_code == 403, (path, response.status_code)
+            assert "页面已过期" in response.text, path

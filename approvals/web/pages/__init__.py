@@ -12,7 +12,7 @@ from litestar.static_files import create_static_files_router
 
 from approvals.web.pages.admin import AdminPages
 from approvals.web.pages.applicant import ApplicantPages
-from approvals.web.pages.base import PAGE_EXCEPTION_HANDLERS, STATIC
+from approvals.web.pages.base import PAGE_EXCEPTION_HANDLERS, STATIC, csrf_guard
 from approvals.web.pages.home import HomePages
 from approvals.web.pages.staff import StaffPages
 from approvals.web.pages.stats import StatsPages
@@ -31,6 +31,7 @@ def page_router() -> Router:
             StatsPages,
         ],
         exception_handlers=dict(PAGE_EXCEPTION_HANDLERS),
+        before_request=csrf_guard,
         include_in_schema=False,
     )
 

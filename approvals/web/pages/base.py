@@ -194,6 +194,27 @@ async def form_of(request: AnyRequest, principal: Principal) -> dict[str, Any]:
     return out
 
 
+# These two check their own tokens: the log-in form's is not a session's, and a forged
+# log-out answers with a page rather than an error.
+OWN_TOKEN_PATHS = frozenset({"/login", "/logout"})
+
+
+async def csrf_guard(request: AnyRequest) -> None:
+    """Before every page handler that changes state: a session, and the session's CSRF
+    token in the posted form. Handlers check again in :func:`form_of`; this guard makes a
+    handler that forgets to do so still safe. (The parsed form is cached on the request.)"""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.url.path in OWN_TOKEN_PATHS:
+        return
+    principal = await current_principal(request)
+    if principal is None:
+        raise LoginRequired
+    sent = (await request.form()).get("csrf_token", "")
+    if not isinstance(sent, str) or not hmac.compare_digest(
+        sent.encode(), principal.csrf_token.encode()
+    ):
+        raise HTTPException(status_code=403, detail=CSRF_PAGE_ZH)
+
+
 def as_list(value: Any) -> list[Any]:
     if value is None or value == "":
         return []
