@@ -55,9 +55,13 @@ async def _task_row(page: Any, number: str) -> Any:
         row = page.locator("#tasks-title + div tr", has_text=number)
         if await row.count():
             return row
-        await page.get_by_role("link", name="下一页（待审查任务）").click()
+        following = page.get_by_role("link", name="下一页（待审查任务）")
+        if not await following.count():
+            break
+        await following.click()
         await page.wait_for_load_state()
-    raise AssertionError(f"no review task for {number} on the workbench")
+    main = await page.inner_text("main")
+    raise AssertionError(f"no review task for {number} on the workbench ({page.url}):\n{main}")
 
 
 async def test_the_bundle_is_worked_in_the_browser_from_acceptance_to_one_combined_certificate(

@@ -221,6 +221,18 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def echoed(form: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The posted values a form shows again with its errors: text, and lists of text, only.
+    (A file posted where text belongs, or among ticked boxes, is not shown back: templates
+    read these values as text.)"""
+    return {
+        key: value
+        for key, value in (form or {}).items()
+        if isinstance(value, str)
+        or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+    }
+
+
 # --- flash messages (signed, so no other site can plant text on our pages) -------------
 
 

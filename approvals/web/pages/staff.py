@@ -24,7 +24,15 @@ from approvals.repository import reviews as review_repo
 from approvals.repository.accounts import account_by_id
 from approvals.services import decision, inspection, intake, queue, review
 from approvals.services.intake import CorrectionItem
-from approvals.web.pages.base import AnyRequest, form_of, redirect, render, require, services_of
+from approvals.web.pages.base import (
+    AnyRequest,
+    echoed,
+    form_of,
+    redirect,
+    render,
+    require,
+    services_of,
+)
 from approvals.web.pages.staff_case import (
     PAUSE_CHOICES,
     RESULT_ZH,
@@ -87,7 +95,7 @@ async def case_page(
         status_code=status_code,
         s=staff,
         errors=errors or {},
-        values=values or {},
+        values=echoed(values),
         task_status=TASK_STATUS_ZH,
         task_badge=TASK_BADGE,
         verdicts=VERDICT_ZH,

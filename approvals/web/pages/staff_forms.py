@@ -69,7 +69,8 @@ def text(form: dict[str, Any], name: str) -> str:
 
 def version(form: dict[str, Any]) -> int:
     raw = text(form, "expected_version")
-    if not raw.isdigit() or not 1 <= int(raw) < 2**31:
+    # ASCII digits only: str.isdigit() also admits "²" or "①", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 1 <= int(raw) < 2**31:
         raise FormProblem(FIELD_MESSAGES["expected_version"], "expected_version")
     return int(raw)
 

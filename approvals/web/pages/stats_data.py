@@ -319,6 +319,18 @@ SUPERVISION_COLUMNS = [
 ]
 
 
+# A cell a spreadsheet would read as a formula (CSV injection): = + - @, and the tab or
+# carriage return some programs skip before one. Names come from the catalogue and the
+# department table, not from this code.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """A text cell that a spreadsheet shows as text: a leading apostrophe before what it
+    would otherwise evaluate (OWASP's advice for CSV exports)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def approvals_csv(f: Filters, rows: list[PermitFigures]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -328,8 +340,8 @@ def approvals_csv(f: Filters, rows: list[PermitFigures]) -> str:
             [
                 f.start.isoformat(),
                 f.end.isoformat(),
-                r.permit_code,
-                r.permit_name,
+                text_cell(r.permit_code),
+                text_cell(r.permit_name),
                 r.filed,
                 r.decided,
                 r.approved,
@@ -355,8 +367,8 @@ def supervision_csv(f: Filters, rows: list[DepartmentFigures], names: dict[str, 
             [
                 f.start.isoformat(),
                 f.end.isoformat(),
-                r.department,
-                names.get(r.department, r.department),
+                text_cell(r.department),
+                text_cell(names.get(r.department, r.department)),
                 r.pushed,
                 r.claimed,
                 r.claimed_on_time,

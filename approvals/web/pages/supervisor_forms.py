@@ -88,7 +88,8 @@ def whole_number(
 def version(form: dict[str, Any]) -> int:
     """The row version the form was made from (a stale one is the service's 409)."""
     raw = form.get("expected_version", "")
-    if isinstance(raw, str) and raw.isdigit() and 0 < len(raw) < 10:
+    # ASCII digits only: str.isdigit() also admits "²" or "①", which int() refuses.
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and 0 < len(raw) < 10:
         return int(raw)
     return 0
 

@@ -15,7 +15,7 @@ from approvals.services import post_checks as checks
 from approvals.services import supervision
 from approvals.web.pages import supervisor_forms as forms
 from approvals.web.pages import supervisor_views as views
-from approvals.web.pages.base import render, services_of
+from approvals.web.pages.base import echoed, render, services_of
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -73,7 +73,7 @@ async def item_page(
         reassign_choices=choices,
         results=supervision.RESULTS,
         errors=errors or {},
-        values=values or {},
+        values=echoed(values),
     )
 
 
@@ -111,7 +111,7 @@ async def check_page(
         max_files=forms.MAX_EVIDENCE_FILES,
         max_mb=forms.MAX_EVIDENCE_BYTES // (1024 * 1024),
         errors=errors or {},
-        values=values or {},
+        values=echoed(values),
     )
 
 
@@ -142,5 +142,5 @@ async def statement_page(
         and (check.statement_due is None or today <= check.statement_due),
         when=views.when,
         errors=errors or {},
-        values=values or {},
+        values=echoed(values),
     )
