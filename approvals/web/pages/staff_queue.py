@@ -169,13 +169,15 @@ async def workbench(services: Services, principal: Principal, filters: Filters) 
         if len(tasks) > LIST_SIZE:
             tasks = tasks[:LIST_SIZE]
             bench.tasks_next = encode_cursor(tasks[-1].due_on, tasks[-1].id)
-        bench.tasks = [(t, await app_repo.get_application(t.application_id)) for t in tasks]
+        task_cases = await app_repo.applications_by_id([t.application_id for t in tasks])
+        bench.tasks = [(t, task_cases.get(t.application_id)) for t in tasks]
     if principal.has(Role.INSPECTOR):
         bench.shows_inspections = True
         after = decode_cursor(filters.inspections_cursor) if filters.inspections_cursor else None
         found = await inspection_repo.open_for_inspector(principal.account_id, after, LIST_SIZE + 1)
         shown = found[:LIST_SIZE]
-        bench.inspections = [(i, await app_repo.get_application(i.application_id)) for i in shown]
+        inspected = await app_repo.applications_by_id([i.application_id for i in shown])
+        bench.inspections = [(i, inspected.get(i.application_id)) for i in shown]
         last = bench.inspections[-1][1] if bench.inspections else None
         if len(found) > LIST_SIZE and last is not None and last.next_due is not None:
             bench.inspections_next = encode_cursor(last.next_due, last.id)
