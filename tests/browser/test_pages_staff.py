@@ -6,6 +6,7 @@ page that learns someone else already acted."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,8 @@ async def _task_row(page: Any, number: str) -> Any:
         row = page.locator("#tasks-title + div tr", has_text=number)
         if await row.count():
             return row
-        following = page.get_by_role("link", name="下一页（待审查任务）")
+        # The link's name: 下一页 and, for screen readers, which list (a space between).
+        following = page.get_by_role("link", name=re.compile(r"^下一页\s*（待审查任务）$"))
         if not await following.count():
             break
         await following.click()
