@@ -286,6 +286,19 @@ async def test_a_nul_byte_in_a_field_is_refused_with_400_and_nothing_is_filed(
         assert await _my_cases(http) == []
 
 
+async def test_a_commitment_signed_twice_over_is_not_a_name_and_nothing_is_filed(
+    client: Any,
+) -> None:
+    """A repeated signer field (a hand-made post) is no one's signature."""
+    async with _applicant(client) as http:
+        fields = [*await _hygiene_fields(http), ("commitment_signer", "李四")]
+        response = await http.post(HYGIENE, data=_multi(fields))
+        assert response.status_code == 400
+        assert "请填写承诺人姓名" in response.text
+        assert "[&#39;" not in response.text  # no list echoed as the name
+        assert await _my_cases(http) == []
+
+
 async def test_staff_get_the_403_page_on_the_application_form(client: Any) -> None:
     username, _ = await staff_account("window_staff", "health_approval")
     async with _browser(client, username) as http:

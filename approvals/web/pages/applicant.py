@@ -115,7 +115,8 @@ class ApplicantPages(Controller):
         values = form_values(spec, posted)
         slots = [m.slot for m in spec.materials]
         uploads = await collect_uploads(services, principal, posted, slots)
-        signer = str(posted.get("commitment_signer", ""))
+        given = posted.get("commitment_signer", "")
+        signer = given if isinstance(given, str) else ""  # repeated or a file: not a name
         accepted = posted.get("commitment_accepted") == "yes"
         local = list(uploads.problems)
         commitment = None
