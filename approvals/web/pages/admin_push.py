@@ -16,7 +16,7 @@ from approvals.domain.people import Principal
 from approvals.repository import admin_reads
 from approvals.services import subscriptions as use
 from approvals.web.pages import admin_forms as forms
-from approvals.web.pages.base import form_of, redirect, render, services_of
+from approvals.web.pages.base import form_of, form_version, redirect, render, services_of
 
 AnyRequest = Request[Any, Any, Any]
 DEAD_SHOWN = 200
@@ -160,7 +160,7 @@ async def detail(
 
 
 def _version(form: dict[str, Any]) -> int:
-    version = forms.whole_number(forms.text(form, "expected_version"), 1, 2**31)
+    version = form_version(form)
     if version is None:
         raise DomainError(
             ErrorKind.INVALID, "bad_version", "页面数据不完整，请刷新后重试。", "version", ""

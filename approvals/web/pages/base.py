@@ -221,6 +221,17 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def form_version(form: Mapping[str, Any]) -> int | None:
+    """The row version a form was made from (hidden ``expected_version``), or None when it
+    is not a version: ASCII digits only (``str.isdigit`` also admits "²" or "①", which
+    ``int`` refuses), within the database's integer range."""
+    raw = form.get("expected_version", "")
+    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 1 <= value < 2**31 else None
+
+
 def echoed(form: Mapping[str, Any] | None) -> dict[str, Any]:
     """The posted values a form shows again with its errors: text, and lists of text, only.
     (A file posted where text belongs, or among ticked boxes, is not shown back: templates

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from approvals.clock import SHANGHAI
+from approvals.web.pages.base import form_version
 
 T = TypeVar("T")
 
@@ -68,11 +69,10 @@ def text(form: dict[str, Any], name: str) -> str:
 
 
 def version(form: dict[str, Any]) -> int:
-    raw = text(form, "expected_version")
-    # ASCII digits only: str.isdigit() also admits "²" or "①", which int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 1 <= int(raw) < 2**31:
+    found = form_version(form)
+    if found is None:
         raise FormProblem(FIELD_MESSAGES["expected_version"], "expected_version")
-    return int(raw)
+    return found
 
 
 def local_datetime(raw: str, now: datetime) -> datetime:

@@ -15,6 +15,7 @@ from approvals.config import settings
 from approvals.domain.people import Principal
 from approvals.services.context import Services
 from approvals.services.materials import clean_filename, sniff_type
+from approvals.web.pages.base import form_version
 from approvals.web.schemas import NO_CONTROL
 
 _NO_CONTROL = re.compile(NO_CONTROL)
@@ -87,11 +88,7 @@ def whole_number(
 
 def version(form: dict[str, Any]) -> int:
     """The row version the form was made from (a stale one is the service's 409)."""
-    raw = form.get("expected_version", "")
-    # ASCII digits only: str.isdigit() also admits "²" or "①", which int() refuses.
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and 0 < len(raw) < 10:
-        return int(raw)
-    return 0
+    return form_version(form) or 0
 
 
 def uploads(form: dict[str, Any], name: str, errors: FormErrors) -> list[UploadFile]:
